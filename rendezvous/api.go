@@ -1,0 +1,35 @@
+// Package rendezvous pairs two ferry clients under a slot and relays their
+// signaling messages. It holds the protocol types, the Server (an http.Handler),
+// the Client, and codes. It must not import pion.
+//
+// API CONTRACT (agreed with internal/cli; extend, don't reshape):
+//
+//	NewServer(logger, Config) *Server           -- http.Handler; Close() error
+//	Dial(ctx, serverURL) (*Conn, error)         -- ws://, wss://, http://, https://
+//	(*Conn).ICEServers() []ICEServer
+//	(*Conn).Allocate(ctx) (slot string, error)  -- sender: shortest free slot
+//	(*Conn).Claim(ctx, slot) error              -- sender: a chosen slot (--code)
+//	(*Conn).Join(ctx, slot) error               -- receiver
+//	(*Conn).WaitPeer(ctx) error                 -- sender: until a receiver joined
+//	(*Conn).Send(ctx, []byte) error / Recv(ctx) ([]byte, error)  -- opaque relay
+//	(*Conn).Close() error
+package rendezvous
+
+import "errors"
+
+// Client-side sentinel errors, found with errors.Is.
+var (
+	ErrVersion     = errors.New("the rendezvous server speaks another protocol version")
+	ErrSlotTaken   = errors.New("that code is already in use")
+	ErrNoSuchSlot  = errors.New("no sender is waiting under that code")
+	ErrPeerGone    = errors.New("the other side left")
+	ErrLimit       = errors.New("a rendezvous server limit was reached")
+	ErrUnreachable = errors.New("could not reach the rendezvous server")
+)
+
+// ICEServer is a STUN or TURN server offered by the rendezvous server.
+type ICEServer struct {
+	URLs       []string `json:"urls"`
+	Username   string   `json:"username,omitempty"`
+	Credential string   `json:"credential,omitempty"`
+}

@@ -1,0 +1,104 @@
+// Package transfer is ferry's file protocol: it moves a manifest of files and
+// their bytes over any ordered, reliable byte channel (a WebRTC data channel in
+// ferry, a net.Pipe in tests). It knows nothing of pion, cobra or terminals.
+//
+// API CONTRACT (agreed with internal/cli; extend, don't reshape):
+//
+//	Send(ctx, conn, src, SendOptions) (Result, error)
+//	Receive(ctx, conn, ReceiveOptions) (Result, error)
+//
+// Errors are classified with errors.Is against the sentinels below; the CLI turns
+// them into exit codes.
+package transfer
+
+import (
+	"context"
+	"errors"
+	"io"
+	"io/fs"
+	"time"
+)
+
+// Sentinel errors. Wrapped errors carry the details; errors.Is finds the class.
+var (
+	// ErrIntegrity: a CRC-32C or SHA-256 mismatch, or more/fewer bytes than announced.
+	ErrIntegrity = errors.New("integrity check failed")
+	// ErrDeclined: the receiver declined the offer.
+	ErrDeclined = errors.New("the receiver declined")
+	// ErrExists: a file in the manifest already exists at the destination and
+	// overwriting was not allowed.
+	ErrExists = errors.New("would overwrite existing files")
+	// ErrUnsafeName: the peer sent a name that is absolute, escapes the output
+	// directory, or contains characters that are refused.
+	ErrUnsafeName = errors.New("unsafe file name")
+	// ErrProtocol: the peer sent something malformed, oversized or out of order.
+	ErrProtocol = errors.New("protocol error")
+	// ErrVersion: the peer speaks another version of the transfer protocol.
+	ErrVersion = errors.New("incompatible transfer protocol version")
+	// ErrPeerClosed: the channel closed before the transfer completed.
+	ErrPeerClosed = errors.New("the connection to the peer was lost")
+)
+
+// Entry is one item of a manifest.
+type Entry struct {
+	Path string      // relative, slash-separated, validated on receipt
+	Size int64       // bytes; -1 when unknown (a stream)
+	Mode fs.FileMode // permission bits (and fs.ModeDir for directories, later)
+}
+
+// Manifest is what the sender offers.
+type Manifest struct {
+	Entries    []Entry
+	TotalBytes int64 // sum of known sizes
+}
+
+// Source supplies the files that Send streams.
+type Source interface {
+	Manifest() Manifest
+	// Open returns a reader for entry i positioned at its start.
+	Open(ctx context.Context, i int) (io.ReadCloser, error)
+}
+
+// FileResult is reported once per file when the receiver has verified it.
+type FileResult struct {
+	Path   string
+	Size   int64
+	SHA256 string // lowercase hex
+}
+
+// Progress receives events from the engine. Calls come from the engine's goroutine;
+// implementations must be quick and must not block.
+type Progress interface {
+	// Transferred reports the cumulative number of payload bytes moved so far
+	// (sent by the sender, verified-by-CRC and written by the receiver).
+	Transferred(done, total int64)
+	// FileDone reports a file that was verified (receiver) or confirmed by the
+	// receiver (sender).
+	FileDone(FileResult)
+}
+
+// Result summarizes a finished transfer.
+type Result struct {
+	Files       int
+	Bytes       int64 // total bytes of all files
+	Transferred int64 // bytes actually moved over the channel
+	Resumed     int64 // bytes not sent again thanks to resume
+	Duration    time.Duration
+}
+
+// SendOptions configures Send.
+type SendOptions struct {
+	Progress  Progress // may be nil
+	ChunkSize int      // payload bytes per data frame; 0 means the default
+}
+
+// ReceiveOptions configures Receive.
+type ReceiveOptions struct {
+	Dir       string // output directory; must exist
+	Overwrite bool
+	// Accept is called with the validated manifest before anything is written.
+	// Return nil to accept; return an error (wrapping ErrDeclined to decline) to
+	// stop, and the sender is told.
+	Accept   func(ctx context.Context, m Manifest) error
+	Progress Progress // may be nil
+}
