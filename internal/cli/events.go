@@ -1,0 +1,81 @@
+package cli
+
+import (
+	"encoding/json"
+	"io"
+	"sync"
+	"time"
+)
+
+// JSON Lines events written to stdout with --json. Every line is one object
+// with an "event" field; the fields of each event are documented in README.md.
+
+type codeEvent struct {
+	Event   string `json:"event"` // "code"
+	Code    string `json:"code"`
+	Server  string `json:"server"`
+	Command string `json:"command"`
+}
+
+type connectedEvent struct {
+	Event      string `json:"event"` // "connected"
+	Route      string `json:"route"` // "direct" or "relay"
+	LocalType  string `json:"local_type"`
+	RemoteType string `json:"remote_type"`
+}
+
+type offerEvent struct {
+	Event string   `json:"event"` // "offer"
+	Files int      `json:"files"`
+	Bytes int64    `json:"bytes"`
+	Names []string `json:"names"` // top-level names, at most a few
+}
+
+type progressEvent struct {
+	Event string `json:"event"` // "progress"
+	Bytes int64  `json:"bytes"`
+	Total int64  `json:"total"`
+}
+
+type fileEvent struct {
+	Event  string `json:"event"` // "file"
+	Path   string `json:"path"`
+	Size   int64  `json:"size"`
+	SHA256 string `json:"sha256"`
+}
+
+type doneEvent struct {
+	Event       string  `json:"event"` // "done"
+	Files       int     `json:"files"`
+	Bytes       int64   `json:"bytes"`
+	Transferred int64   `json:"transferred"`
+	Resumed     int64   `json:"resumed"`
+	Seconds     float64 `json:"seconds"`
+}
+
+type errorEvent struct {
+	Event   string `json:"event"` // "error"
+	Kind    string `json:"kind"`
+	Message string `json:"message"`
+}
+
+// jsonProgressEvery is how often progress events are written at most.
+const jsonProgressEvery = 250 * time.Millisecond
+
+// eventWriter writes events as JSON Lines; safe for concurrent use.
+type eventWriter struct {
+	mu  sync.Mutex
+	enc *json.Encoder
+}
+
+func newEventWriter(w io.Writer) *eventWriter {
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	return &eventWriter{enc: enc}
+}
+
+func (e *eventWriter) write(v any) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	_ = e.enc.Encode(v) // stdout gone: nothing better to do
+}

@@ -1,0 +1,46 @@
+package cli
+
+import (
+	"bytes"
+	"io"
+	"os"
+
+	"golang.org/x/term"
+)
+
+// IOStreams is where the commands read and write, and what they know about the
+// terminal. Only this package knows about terminals.
+type IOStreams struct {
+	In     io.Reader
+	Out    io.Writer // JSON events, received text and streams
+	ErrOut io.Writer // messages, prompts and progress bars
+
+	StdinTTY  bool
+	StderrTTY bool
+	// TermWidth returns the width of the terminal on ErrOut, or 0 when unknown.
+	TermWidth func() int
+}
+
+// System returns the process's streams.
+func System() *IOStreams {
+	return &IOStreams{
+		In:        os.Stdin,
+		Out:       os.Stdout,
+		ErrOut:    os.Stderr,
+		StdinTTY:  term.IsTerminal(int(os.Stdin.Fd())),
+		StderrTTY: term.IsTerminal(int(os.Stderr.Fd())),
+		TermWidth: func() int {
+			w, _, err := term.GetSize(int(os.Stderr.Fd()))
+			if err != nil {
+				return 0
+			}
+			return w
+		},
+	}
+}
+
+// Test returns streams backed by buffers, as a test would see them: no terminal.
+func Test() (ios *IOStreams, in, out, errOut *bytes.Buffer) {
+	in, out, errOut = &bytes.Buffer{}, &bytes.Buffer{}, &bytes.Buffer{}
+	return &IOStreams{In: in, Out: out, ErrOut: errOut, TermWidth: func() int { return 0 }}, in, out, errOut
+}

@@ -1,0 +1,138 @@
+package cli
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/ferry-dev/ferry/peer"
+	"github.com/ferry-dev/ferry/rendezvous"
+	"github.com/ferry-dev/ferry/transfer"
+)
+
+// ReceiveOptions are the inputs of `ferry receive`.
+type ReceiveOptions struct {
+	IO        *IOStreams
+	Code      string
+	Server    string
+	Out       string
+	Yes       bool
+	Overwrite bool
+	JSON      bool
+	Quiet     bool
+}
+
+// NewCmdReceive builds `ferry receive`. runF replaces the run step in tests.
+func NewCmdReceive(ios *IOStreams, runF func(context.Context, *ReceiveOptions) error) *cobra.Command {
+	opts := &ReceiveOptions{IO: ios}
+	cmd := &cobra.Command{
+		Use:   "receive [flags] [CODE]",
+		Short: "Receive files sent with ferry send",
+		Long: `Receive files from "ferry send". CODE is the code the sender printed; it may
+also come from FERRY_CODE, which keeps it out of the process list.`,
+		Example: `  ferry receive --server ws://192.168.1.5:40123 7-apple-river
+  FERRY_CODE=42-alpha-bravo ferry receive --server wss://ferry.example.org --yes --out backups/`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 1 {
+				opts.Code = args[0]
+			} else {
+				opts.Code = os.Getenv(envCode)
+			}
+			if opts.Code == "" {
+				return usageError{errors.New("no code: run ferry receive CODE with the code the sender printed (or set FERRY_CODE)")}
+			}
+			opts.Server = flagOrEnv(opts.Server, envServer)
+			if opts.Server == "" {
+				return usageError{errors.New("no rendezvous server: pass --server URL as printed by the sender (or set FERRY_SERVER)")}
+			}
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return runReceive(cmd.Context(), opts)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&opts.Server, "server", "", "rendezvous server URL, as printed by the sender; env FERRY_SERVER")
+	f.StringVar(&opts.Out, "out", ".", "directory to write the files into (created if missing)")
+	f.BoolVar(&opts.Yes, "yes", false, "accept the files without asking")
+	f.BoolVar(&opts.Overwrite, "overwrite", false, "replace files that already exist")
+	f.BoolVar(&opts.JSON, "json", false, "write JSON Lines events to stdout instead of messages and progress bars")
+	f.BoolVar(&opts.Quiet, "quiet", false, "no progress output; only errors")
+	return cmd
+}
+
+func runReceive(ctx context.Context, opts *ReceiveOptions) error {
+	u := newUI(opts.IO, opts.JSON, opts.Quiet)
+	res, err := receive(ctx, opts, u)
+	if err != nil {
+		kind, _ := classify(ctx, err)
+		u.fail(kind, err)
+		return reportedError{err}
+	}
+	u.done("Received", res)
+	return nil
+}
+
+func receive(ctx context.Context, opts *ReceiveOptions, u *ui) (transfer.Result, error) {
+	code, err := rendezvous.ParseCode(opts.Code)
+	if err != nil {
+		return transfer.Result{}, err
+	}
+	if err := os.MkdirAll(opts.Out, 0o755); err != nil {
+		return transfer.Result{}, fmt.Errorf("output directory: %w", err)
+	}
+	rz, err := rendezvous.Dial(ctx, opts.Server)
+	if err != nil {
+		return transfer.Result{}, err
+	}
+	defer rz.Close()
+	if err := rz.Join(ctx, code.Slot); err != nil {
+		return transfer.Result{}, err
+	}
+	pc, err := connectPeer(ctx, rz, rz.ICEServers(), peer.Answerer, u)
+	if err != nil {
+		return transfer.Result{}, err
+	}
+	defer pc.Close()
+	_ = rz.Close()
+	return transfer.Receive(ctx, pc, transfer.ReceiveOptions{
+		Dir:       opts.Out,
+		Overwrite: opts.Overwrite,
+		Accept:    func(ctx context.Context, m transfer.Manifest) error { return accept(ctx, opts, u, m) },
+		Progress:  u,
+	})
+}
+
+// accept shows the offer and asks the user, unless --yes.
+func accept(ctx context.Context, opts *ReceiveOptions, u *ui, m transfer.Manifest) error {
+	u.offer(m)
+	what := fmt.Sprintf("%s (%s)", describe(m), humanBytes(m.TotalBytes))
+	if opts.Yes {
+		u.infof("Receiving %s.", what)
+		return nil
+	}
+	if !opts.IO.StdinTTY {
+		return fmt.Errorf("%w: no terminal to ask whether to accept %s; pass --yes to accept without asking", transfer.ErrDeclined, what)
+	}
+	fmt.Fprintf(opts.IO.ErrOut, "Receive %s? [Y/n] ", what)
+	answer := make(chan string, 1)
+	go func() {
+		line, _ := bufio.NewReader(opts.IO.In).ReadString('\n')
+		answer <- strings.ToLower(strings.TrimSpace(line))
+	}()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case a := <-answer:
+		if a == "" || a == "y" || a == "yes" {
+			return nil
+		}
+		return fmt.Errorf("%w: you declined %s", transfer.ErrDeclined, what)
+	}
+}

@@ -1,0 +1,158 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/ferry-dev/ferry/peer"
+	"github.com/ferry-dev/ferry/rendezvous"
+	"github.com/ferry-dev/ferry/transfer"
+)
+
+// SendOptions are the inputs of `ferry send`.
+type SendOptions struct {
+	IO     *IOStreams
+	Paths  []string
+	Server string
+	Code   string
+	Words  int
+	JSON   bool
+	Quiet  bool
+}
+
+// NewCmdSend builds `ferry send`. runF replaces the run step in tests.
+func NewCmdSend(ios *IOStreams, runF func(context.Context, *SendOptions) error) *cobra.Command {
+	opts := &SendOptions{IO: ios}
+	cmd := &cobra.Command{
+		Use:   "send [flags] PATH...",
+		Short: "Send files to another computer",
+		Long: `Send files to another computer. ferry prints a code; run
+"ferry receive CODE" on the other computer to get the files.
+
+With no --server (and no FERRY_SERVER), ferry runs a rendezvous server inside
+this process, and the receive command it prints works on this host and from
+the local network.`,
+		Example: `  ferry send report.pdf
+  ferry send --server wss://ferry.example.org report.pdf
+  FERRY_CODE=42-alpha-bravo ferry send --json backup.tar`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return usageError{errors.New("nothing to send: name at least one file, e.g. ferry send report.pdf")}
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Paths = args
+			opts.Server = flagOrEnv(opts.Server, envServer)
+			opts.Code = flagOrEnv(opts.Code, envCode)
+			if opts.Words < 1 || opts.Words > 16 {
+				return usageError{fmt.Errorf("--words %d: use 1 to 16 words", opts.Words)}
+			}
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return runSend(cmd.Context(), opts)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&opts.Server, "server", "", "rendezvous server URL (ws://, wss://, http://, https://); env FERRY_SERVER; default: run one in this process")
+	f.StringVar(&opts.Code, "code", "", "use this code instead of a generated one, e.g. 42-alpha-bravo; env FERRY_CODE")
+	f.IntVar(&opts.Words, "words", rendezvous.DefaultWords, "number of words in a generated code (each adds about 11.5 bits)")
+	f.BoolVar(&opts.JSON, "json", false, "write JSON Lines events to stdout instead of messages and progress bars")
+	f.BoolVar(&opts.Quiet, "quiet", false, "no progress output; only the code and errors")
+	return cmd
+}
+
+func runSend(ctx context.Context, opts *SendOptions) error {
+	u := newUI(opts.IO, opts.JSON, opts.Quiet)
+	res, err := send(ctx, opts, u)
+	if err != nil {
+		kind, _ := classify(ctx, err)
+		u.fail(kind, err)
+		return reportedError{err}
+	}
+	u.done("Sent", res)
+	return nil
+}
+
+func send(ctx context.Context, opts *SendOptions, u *ui) (transfer.Result, error) {
+	src, err := transfer.NewFileSource(opts.Paths...)
+	if err != nil {
+		return transfer.Result{}, err
+	}
+	var chosen rendezvous.Code
+	if opts.Code != "" {
+		if chosen, err = rendezvous.ParseCode(opts.Code); err != nil {
+			return transfer.Result{}, usageError{err}
+		}
+	}
+
+	server, dialURL := opts.Server, opts.Server
+	if server == "" {
+		emb, err := startEmbedded(ctx, opts.IO.ErrOut)
+		if err != nil {
+			return transfer.Result{}, err
+		}
+		defer emb.Close()
+		server, dialURL = emb.advertise, emb.local
+	}
+	rz, err := rendezvous.Dial(ctx, dialURL)
+	if err != nil {
+		return transfer.Result{}, err
+	}
+	defer rz.Close()
+
+	code := chosen
+	if opts.Code != "" {
+		if err := rz.Claim(ctx, chosen.Slot); err != nil {
+			return transfer.Result{}, err
+		}
+	} else {
+		slot, err := rz.Allocate(ctx)
+		if err != nil {
+			return transfer.Result{}, err
+		}
+		if code, err = rendezvous.NewCode(slot, opts.Words); err != nil {
+			return transfer.Result{}, err
+		}
+	}
+	m := src.Manifest()
+	u.infof("Sending %s (%s).", describe(m), humanBytes(m.TotalBytes))
+	u.code(code.String(), server, receiveCommand(server, code.String()))
+
+	if err := rz.WaitPeer(ctx); err != nil {
+		return transfer.Result{}, err
+	}
+	pc, err := connectPeer(ctx, rz, rz.ICEServers(), peer.Offerer, u)
+	if err != nil {
+		return transfer.Result{}, err
+	}
+	defer pc.Close()
+	_ = rz.Close() // signaling is over; the data flows peer to peer
+	return transfer.Send(ctx, pc, src, transfer.SendOptions{Progress: u})
+}
+
+// receiveCommand is what the receiver runs, verbatim.
+func receiveCommand(server, code string) string {
+	return "ferry receive --server " + server + " " + code
+}
+
+// describe names what a manifest holds: "report.pdf" or "3 files".
+func describe(m transfer.Manifest) string {
+	if len(m.Entries) == 1 {
+		return displayName(m.Entries[0].Path)
+	}
+	names := topNames(m, 3)
+	for i := range names {
+		names[i] = displayName(names[i])
+	}
+	s := fmt.Sprintf("%d files", len(m.Entries))
+	if len(names) > 0 {
+		s += " in " + strings.Join(names, ", ")
+	}
+	return s
+}

@@ -1,0 +1,210 @@
+package cli
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+	"unicode"
+
+	"github.com/schollz/progressbar/v3"
+
+	"github.com/ferry-dev/ferry/peer"
+	"github.com/ferry-dev/ferry/transfer"
+)
+
+// ui reports what happens to the user: JSON events on stdout with --json,
+// otherwise messages on stderr and a progress bar when stderr is a terminal.
+// It implements transfer.Progress.
+type ui struct {
+	ios   *IOStreams
+	json  *eventWriter // nil unless --json
+	quiet bool
+
+	mu       sync.Mutex
+	bar      *progressbar.ProgressBar
+	barLabel string
+	lastJSON time.Time
+}
+
+func newUI(ios *IOStreams, jsonOut, quiet bool) *ui {
+	u := &ui{ios: ios, quiet: quiet}
+	if jsonOut {
+		u.json = newEventWriter(ios.Out)
+	}
+	return u
+}
+
+// human reports whether plain messages go to stderr.
+func (u *ui) human() bool { return u.json == nil && !u.quiet }
+
+func (u *ui) infof(format string, args ...any) {
+	if u.human() {
+		fmt.Fprintf(u.ios.ErrOut, format+"\n", args...)
+	}
+}
+
+func (u *ui) code(code, server, command string) {
+	if u.json != nil {
+		u.json.write(codeEvent{Event: "code", Code: code, Server: server, Command: command})
+		return
+	}
+	// Even with --quiet the code must be shown: it is the one thing to pass on.
+	fmt.Fprintf(u.ios.ErrOut, "Code: %s\nOn the other computer, run:\n  %s\n", code, command)
+}
+
+func (u *ui) connected(r peer.Route) {
+	route := routeName(r)
+	u.barLabel = route
+	if u.json != nil {
+		u.json.write(connectedEvent{Event: "connected", Route: route, LocalType: r.LocalType, RemoteType: r.RemoteType})
+		return
+	}
+	how := "direct"
+	if !r.Direct {
+		how = "via relay"
+	}
+	u.infof("Connected (%s, %s to %s).", how, r.LocalType, r.RemoteType)
+}
+
+func routeName(r peer.Route) string {
+	if r.Direct {
+		return "direct"
+	}
+	return "relay"
+}
+
+func (u *ui) offer(m transfer.Manifest) {
+	if u.json != nil {
+		u.json.write(offerEvent{Event: "offer", Files: len(m.Entries), Bytes: m.TotalBytes, Names: topNames(m, 10)})
+	}
+}
+
+// Transferred implements transfer.Progress.
+func (u *ui) Transferred(done, total int64) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if u.json != nil {
+		if now := time.Now(); now.Sub(u.lastJSON) >= jsonProgressEvery || done == total {
+			u.lastJSON = now
+			u.json.write(progressEvent{Event: "progress", Bytes: done, Total: total})
+		}
+		return
+	}
+	if u.quiet || !u.ios.StderrTTY {
+		return
+	}
+	if u.bar == nil {
+		label := "direct"
+		if u.barLabel == "relay" {
+			label = "via relay"
+		}
+		u.bar = progressbar.NewOptions64(total,
+			progressbar.OptionSetWriter(u.ios.ErrOut),
+			progressbar.OptionSetDescription(label),
+			progressbar.OptionShowBytes(true),
+			progressbar.OptionSetPredictTime(true),
+			progressbar.OptionSetElapsedTime(true),
+			progressbar.OptionThrottle(100*time.Millisecond),
+			progressbar.OptionSetWidth(30),
+			progressbar.OptionUseIECUnits(true),
+			progressbar.OptionOnCompletion(func() { fmt.Fprintln(u.ios.ErrOut) }),
+		)
+	}
+	_ = u.bar.Set64(done)
+}
+
+// FileDone implements transfer.Progress.
+func (u *ui) FileDone(f transfer.FileResult) {
+	if u.json != nil {
+		u.json.write(fileEvent{Event: "file", Path: f.Path, Size: f.Size, SHA256: f.SHA256})
+		return
+	}
+	if u.human() {
+		u.mu.Lock()
+		if u.bar != nil {
+			_ = u.bar.Clear()
+		}
+		fmt.Fprintf(u.ios.ErrOut, "%s  %s  %s\n", f.SHA256, displayName(f.Path), humanBytes(f.Size))
+		u.mu.Unlock()
+	}
+}
+
+func (u *ui) done(verb string, r transfer.Result) {
+	u.mu.Lock()
+	if u.bar != nil {
+		_ = u.bar.Finish()
+	}
+	u.mu.Unlock()
+	secs := r.Duration.Seconds()
+	if u.json != nil {
+		u.json.write(doneEvent{Event: "done", Files: r.Files, Bytes: r.Bytes, Transferred: r.Transferred, Resumed: r.Resumed, Seconds: secs})
+		return
+	}
+	rate := ""
+	if secs > 0 {
+		rate = fmt.Sprintf(" (%.1f MB/s)", float64(r.Transferred)/secs/1e6)
+	}
+	u.infof("%s %d %s, %s in %.1fs%s.", verb, r.Files, plural(r.Files, "file", "files"), humanBytes(r.Bytes), secs, rate)
+}
+
+func (u *ui) fail(kind string, err error) {
+	u.mu.Lock()
+	if u.bar != nil {
+		_ = u.bar.Exit()
+		fmt.Fprintln(u.ios.ErrOut)
+	}
+	u.mu.Unlock()
+	if u.json != nil {
+		u.json.write(errorEvent{Event: "error", Kind: kind, Message: err.Error()})
+	}
+	fmt.Fprintf(u.ios.ErrOut, "ferry: %s\n", err)
+}
+
+// topNames returns the distinct first path components of the manifest, at most n.
+func topNames(m transfer.Manifest, n int) []string {
+	seen := map[string]bool{}
+	var names []string
+	for _, e := range m.Entries {
+		top, _, _ := strings.Cut(e.Path, "/")
+		if !seen[top] {
+			seen[top] = true
+			if len(names) < n {
+				names = append(names, top)
+			}
+		}
+	}
+	return names
+}
+
+// displayName shows a name from the peer safely: printable names as they are,
+// anything else quoted with escapes, never raw control characters.
+func displayName(s string) string {
+	for _, r := range s {
+		if !unicode.IsPrint(r) || r == unicode.ReplacementChar {
+			return strconv.Quote(s)
+		}
+	}
+	return s
+}
+
+func humanBytes(n int64) string {
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	div, exp := int64(unit), 0
+	for m := n / unit; m >= unit; m /= unit {
+		div *= unit
+		exp++
+	}
+	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
