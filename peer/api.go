@@ -13,6 +13,9 @@ package peer
 import (
 	"context"
 	"errors"
+	"log/slog"
+	"net"
+	"time"
 )
 
 // Signaler carries opaque signaling messages to the other peer and back, in order.
@@ -37,11 +40,68 @@ type ICEServer struct {
 	Credential string
 }
 
-// Config configures Connect.
+// Config configures Connect. The zero value works: every field has a default
+// chosen from measurements (see DESIGN.md, "Targets").
 type Config struct {
 	ICEServers []ICEServer
 	ForceRelay bool // use relay candidates only
+
+	// MessageSize is the largest data-channel message Write sends; a longer
+	// Write is split. Default DefaultMessageSize. Peers accept messages up to
+	// max(MessageSize, DefaultMaxMessageSize), so two ferry versions with
+	// different MessageSize defaults still interoperate.
+	MessageSize int
+	// HighWater and LowWater drive backpressure: Write blocks while more than
+	// HighWater bytes are queued in SCTP (sent but not yet acknowledged
+	// included) and resumes once the queue falls to LowWater. On real links
+	// throughput is capped near HighWater / RTT. Defaults DefaultHighWater and
+	// HighWater/4.
+	HighWater int
+	LowWater  int
+	// ReceiveWindow is the SCTP receive buffer (the window the peer may have in
+	// flight). Default DefaultReceiveWindow.
+	ReceiveWindow int
+
+	// SocketBuffer is the size asked of the OS for the read and write buffers
+	// of the UDP sockets; the kernel default drops packets at data-channel
+	// speeds. Default DefaultSocketBuffer; negative leaves the OS default.
+	// When the OS grants less, (*Conn).Warning says so.
+	SocketBuffer int
+	// UDPMux makes all host candidates share one socket per local address
+	// through pion's ICE UDP mux (webrtc.SettingEngine.SetICEUDPMux), instead
+	// of pion's own sockets with enlarged buffers. Off by default: it measured
+	// slower (an extra copy and hand-off per packet), see conn_bench_test.go.
+	UDPMux bool
+	// IPFilter, when set, keeps only the local addresses for which it returns
+	// true as candidates (tests keep loopback only). Loopback addresses are
+	// included by default so that two peers on one machine without any other
+	// network still connect.
+	IPFilter func(net.IP) bool
+
+	// ICETimeout bounds how long ICE checks candidate pairs before Connect
+	// reports ErrNoRoute, and how long a connected path may stay silent before
+	// the connection is declared lost. Default DefaultICETimeout.
+	ICETimeout time.Duration
+	// CloseTimeout bounds how long Close waits for the bytes already written
+	// to be acknowledged by the peer. Default DefaultCloseTimeout.
+	CloseTimeout time.Duration
+
+	// Logger receives pion's own log lines (its warnings and errors at Warn
+	// and Error, the rest at Debug). Nil discards them, so a terminal stays
+	// clean.
+	Logger *slog.Logger
 }
+
+// Defaults for Config's zero fields.
+const (
+	DefaultMessageSize    = 64 << 10
+	DefaultMaxMessageSize = 256 << 10
+	DefaultHighWater      = 4 << 20
+	DefaultReceiveWindow  = 1 << 20
+	DefaultSocketBuffer   = 4 << 20
+	DefaultICETimeout     = 30 * time.Second
+	DefaultCloseTimeout   = 5 * time.Second
+)
 
 // Route describes the selected ICE candidate pair.
 type Route struct {

@@ -55,12 +55,12 @@ func ParseCode(s string) (Code, error) {
 	}
 	slot, err := parseSlot(fields[0])
 	if err != nil {
-		return Code{}, fmt.Errorf("%w %s: %w", ErrBadCode, strconv.Quote(s), err)
+		return Code{}, fmt.Errorf("%w %s: %w; a code looks like 7-apple-river", ErrBadCode, strconv.Quote(s), err)
 	}
 	for _, w := range fields[1:] {
 		for _, r := range w {
 			if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
-				return Code{}, fmt.Errorf("%w %s: words must not contain control characters", ErrBadCode, strconv.Quote(s))
+				return Code{}, fmt.Errorf("%w %s: words must not contain control characters; a code looks like 7-apple-river", ErrBadCode, strconv.Quote(s))
 			}
 		}
 	}

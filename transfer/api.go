@@ -66,11 +66,14 @@ type FileResult struct {
 	SHA256 string // lowercase hex
 }
 
-// Progress receives events from the engine. Calls come from the engine's goroutine;
-// implementations must be quick and must not block.
+// Progress receives events from the engine. Calls come from the goroutine that
+// called Send or Receive, one at a time; implementations must be quick and must
+// not block. Transferred is called once per data frame (64 KiB by default).
 type Progress interface {
 	// Transferred reports the cumulative number of payload bytes moved so far
 	// (sent by the sender, verified-by-CRC and written by the receiver).
+	// done includes the bytes that resume made unnecessary to send, so that it
+	// reaches total at the end; with streams of unknown size it may pass total.
 	Transferred(done, total int64)
 	// FileDone reports a file that was verified (receiver) or confirmed by the
 	// receiver (sender).
@@ -101,4 +104,7 @@ type ReceiveOptions struct {
 	// stop, and the sender is told.
 	Accept   func(ctx context.Context, m Manifest) error
 	Progress Progress // may be nil
+
+	limits     manifestLimits              // tests lower the manifest limits
+	wrapWriter func(w io.Writer) io.Writer // tests inject write failures (a full disk)
 }

@@ -1,9 +1,12 @@
 package cli
 
 import (
+	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"os"
+	"strings"
 
 	"github.com/ferry-dev/ferry/peer"
 	"github.com/ferry-dev/ferry/rendezvous"
@@ -37,4 +40,49 @@ func connectPeer(ctx context.Context, sig peer.Signaler, ice []rendezvous.ICESer
 	}
 	u.connected(pc.Route())
 	return pc, nil
+}
+
+// secure runs the PAKE over the paired rendezvous connection: from here on
+// every signaling message is sealed under a key only the two code holders have.
+// With verify, the user compares a string derived from that key with the one
+// the other side shows.
+func secure(ctx context.Context, rz *rendezvous.Conn, code rendezvous.Code, side rendezvous.Side, verify bool, ios *IOStreams, u *ui) (*rendezvous.Session, error) {
+	sess, err := rendezvous.Secure(ctx, rz, code.Slot, code.Password(), side)
+	if err != nil {
+		return nil, fmt.Errorf("secure the connection: %w", err)
+	}
+	if !verify {
+		return sess, nil
+	}
+	u.verify(sess.Verifier())
+	if !ios.StdinTTY {
+		return nil, usageError{errors.New("--verify needs a terminal to ask on")}
+	}
+	fmt.Fprintf(ios.ErrOut, "Verification string: %s\nDoes the other side show the same string? [y/N] ", sess.Verifier())
+	ok, err := askYes(ctx, ios, false)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, fmt.Errorf("%w: the verification strings did not match", rendezvous.ErrWrongCode)
+	}
+	return sess, nil
+}
+
+// askYes reads a yes/no answer from the terminal; an empty answer is def.
+func askYes(ctx context.Context, ios *IOStreams, def bool) (bool, error) {
+	answer := make(chan string, 1)
+	go func() {
+		line, _ := bufio.NewReader(ios.In).ReadString('\n')
+		answer <- strings.ToLower(strings.TrimSpace(line))
+	}()
+	select {
+	case <-ctx.Done():
+		return false, ctx.Err()
+	case a := <-answer:
+		if a == "" {
+			return def, nil
+		}
+		return a == "y" || a == "yes", nil
+	}
 }

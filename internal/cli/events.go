@@ -24,6 +24,11 @@ type connectedEvent struct {
 	RemoteType string `json:"remote_type"`
 }
 
+type verifyEvent struct {
+	Event    string `json:"event"` // "verify"
+	Verifier string `json:"verifier"`
+}
+
 type offerEvent struct {
 	Event string   `json:"event"` // "offer"
 	Files int      `json:"files"`

@@ -43,6 +43,8 @@ var classes = []struct {
 	{transfer.ErrIntegrity, "integrity", ExitIntegrity},
 	{transfer.ErrDeclined, "declined", ExitDeclined},
 	{transfer.ErrExists, "exists", ExitDeclined},
+	{rendezvous.ErrWrongCode, "wrong_code", ExitAuth},
+	{rendezvous.ErrTampered, "tampered", ExitAuth},
 	{rendezvous.ErrBadCode, "bad_code", ExitAuth},
 	{rendezvous.ErrNoSuchSlot, "no_such_code", ExitAuth},
 	{rendezvous.ErrSlotTaken, "code_in_use", ExitAuth},
@@ -54,6 +56,7 @@ var classes = []struct {
 	{transfer.ErrProtocol, "protocol", ExitFailure},
 	{transfer.ErrVersion, "version", ExitFailure},
 	{rendezvous.ErrVersion, "version", ExitFailure},
+	{rendezvous.ErrPeerVersion, "version", ExitFailure},
 	{rendezvous.ErrLimit, "server_limit", ExitFailure},
 }
 

@@ -1,12 +1,10 @@
 package cli
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
 	"os"
-	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -25,6 +23,7 @@ type ReceiveOptions struct {
 	Overwrite bool
 	JSON      bool
 	Quiet     bool
+	Verify    bool
 }
 
 // NewCmdReceive builds `ferry receive`. runF replaces the run step in tests.
@@ -64,6 +63,7 @@ also come from FERRY_CODE, which keeps it out of the process list.`,
 	f.BoolVar(&opts.Overwrite, "overwrite", false, "replace files that already exist")
 	f.BoolVar(&opts.JSON, "json", false, "write JSON Lines events to stdout instead of messages and progress bars")
 	f.BoolVar(&opts.Quiet, "quiet", false, "no progress output; only errors")
+	f.BoolVar(&opts.Verify, "verify", false, "show a verification string that both sides must see equal, and ask before receiving")
 	return cmd
 }
 
@@ -95,7 +95,11 @@ func receive(ctx context.Context, opts *ReceiveOptions, u *ui) (transfer.Result,
 	if err := rz.Join(ctx, code.Slot); err != nil {
 		return transfer.Result{}, err
 	}
-	pc, err := connectPeer(ctx, rz, rz.ICEServers(), peer.Answerer, u)
+	sess, err := secure(ctx, rz, code, rendezvous.SideReceiver, opts.Verify, opts.IO, u)
+	if err != nil {
+		return transfer.Result{}, err
+	}
+	pc, err := connectPeer(ctx, sess, rz.ICEServers(), peer.Answerer, u)
 	if err != nil {
 		return transfer.Result{}, err
 	}
@@ -121,18 +125,12 @@ func accept(ctx context.Context, opts *ReceiveOptions, u *ui, m transfer.Manifes
 		return fmt.Errorf("%w: no terminal to ask whether to accept %s; pass --yes to accept without asking", transfer.ErrDeclined, what)
 	}
 	fmt.Fprintf(opts.IO.ErrOut, "Receive %s? [Y/n] ", what)
-	answer := make(chan string, 1)
-	go func() {
-		line, _ := bufio.NewReader(opts.IO.In).ReadString('\n')
-		answer <- strings.ToLower(strings.TrimSpace(line))
-	}()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case a := <-answer:
-		if a == "" || a == "y" || a == "yes" {
-			return nil
-		}
+	ok, err := askYes(ctx, opts.IO, true)
+	if err != nil {
+		return err
+	}
+	if !ok {
 		return fmt.Errorf("%w: you declined %s", transfer.ErrDeclined, what)
 	}
+	return nil
 }

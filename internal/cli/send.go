@@ -22,6 +22,7 @@ type SendOptions struct {
 	Words  int
 	JSON   bool
 	Quiet  bool
+	Verify bool
 }
 
 // NewCmdSend builds `ferry send`. runF replaces the run step in tests.
@@ -64,6 +65,7 @@ the local network.`,
 	f.IntVar(&opts.Words, "words", rendezvous.DefaultWords, "number of words in a generated code (each adds about 11.5 bits)")
 	f.BoolVar(&opts.JSON, "json", false, "write JSON Lines events to stdout instead of messages and progress bars")
 	f.BoolVar(&opts.Quiet, "quiet", false, "no progress output; only the code and errors")
+	f.BoolVar(&opts.Verify, "verify", false, "show a verification string that both sides must see equal, and ask before sending")
 	return cmd
 }
 
@@ -80,15 +82,16 @@ func runSend(ctx context.Context, opts *SendOptions) error {
 }
 
 func send(ctx context.Context, opts *SendOptions, u *ui) (transfer.Result, error) {
-	src, err := transfer.NewFileSource(opts.Paths...)
-	if err != nil {
-		return transfer.Result{}, err
-	}
 	var chosen rendezvous.Code
 	if opts.Code != "" {
+		var err error
 		if chosen, err = rendezvous.ParseCode(opts.Code); err != nil {
 			return transfer.Result{}, usageError{err}
 		}
+	}
+	src, err := transfer.NewFileSource(opts.Paths...)
+	if err != nil {
+		return transfer.Result{}, err
 	}
 
 	server, dialURL := opts.Server, opts.Server
@@ -127,7 +130,11 @@ func send(ctx context.Context, opts *SendOptions, u *ui) (transfer.Result, error
 	if err := rz.WaitPeer(ctx); err != nil {
 		return transfer.Result{}, err
 	}
-	pc, err := connectPeer(ctx, rz, rz.ICEServers(), peer.Offerer, u)
+	sess, err := secure(ctx, rz, code, rendezvous.SideSender, opts.Verify, opts.IO, u)
+	if err != nil {
+		return transfer.Result{}, err
+	}
+	pc, err := connectPeer(ctx, sess, rz.ICEServers(), peer.Offerer, u)
 	if err != nil {
 		return transfer.Result{}, err
 	}

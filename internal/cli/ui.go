@@ -75,6 +75,12 @@ func routeName(r peer.Route) string {
 	return "relay"
 }
 
+func (u *ui) verify(s string) {
+	if u.json != nil {
+		u.json.write(verifyEvent{Event: "verify", Verifier: s})
+	}
+}
+
 func (u *ui) offer(m transfer.Manifest) {
 	if u.json != nil {
 		u.json.write(offerEvent{Event: "offer", Files: len(m.Entries), Bytes: m.TotalBytes, Names: topNames(m, 10)})

@@ -1,0 +1,96 @@
+package servercmd
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/ferry-dev/ferry/internal/buildinfo"
+	"github.com/ferry-dev/ferry/rendezvous"
+)
+
+// shutdownTimeout bounds a graceful shutdown; connections still open after
+// it are cut.
+const shutdownTimeout = 10 * time.Second
+
+// run serves until ctx ends, then shuts down gracefully.
+func run(ctx context.Context, opts *Options) error {
+	logger, err := newLogger(opts.Stderr, opts.LogFormat, opts.LogLevel)
+	if err != nil {
+		return err
+	}
+	var lc net.ListenConfig
+	ln, err := lc.Listen(ctx, "tcp", opts.Listen)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w: is another server using that port? pick another with --listen", opts.Listen, err)
+	}
+	rz := rendezvous.NewServer(logger, opts.Config)
+	srv := &http.Server{
+		Handler:           rz,
+		ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	cfg := rz.Config()
+	logger.Info("listening",
+		"addr", ln.Addr().String(),
+		"endpoint", rendezvous.WSPath,
+		"version", buildinfo.String(),
+		"max_message_size", cfg.MaxMessageSize,
+		"max_messages_per_slot", cfg.MaxMessagesPerSlot,
+		"slot_lifetime", cfg.SlotLifetime,
+		"handshake_timeout", cfg.HandshakeTimeout,
+		"max_slots", cfg.MaxSlots,
+		"slots_per_ip", cfg.SlotsPerIPPerMinute,
+		"joins_per_ip", cfg.JoinsPerIPPerMinute,
+		"idle_timeout", cfg.IdleTimeout,
+		"ice_servers", len(cfg.ICEServers),
+	)
+
+	select {
+	case err := <-served:
+		_ = rz.Close()
+		return fmt.Errorf("serve on %s: %w", ln.Addr(), err)
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down", "timeout", shutdownTimeout)
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownTimeout)
+	defer cancel()
+	httpErr := srv.Shutdown(sctx) // stops listening; websockets are the rendezvous server's
+	rzErr := rz.Shutdown(sctx)
+	if err := <-served; !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("serve on %s: %w", ln.Addr(), err)
+	}
+	if err := errors.Join(httpErr, rzErr); err != nil {
+		logger.Warn("shutdown was not clean: connections were cut", "err", err)
+	}
+	logger.Info("stopped")
+	return nil
+}
+
+// newLogger logs to w in format (text or json) from level up.
+func newLogger(w io.Writer, format, level string) (*slog.Logger, error) {
+	lvl, err := parseLevel(level)
+	if err != nil {
+		return nil, err
+	}
+	ho := &slog.HandlerOptions{Level: lvl}
+	if format == "json" {
+		return slog.New(slog.NewJSONHandler(w, ho)), nil
+	}
+	return slog.New(slog.NewTextHandler(w, ho)), nil
+}
+
+func parseLevel(s string) (slog.Level, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(s)); err != nil {
+		return 0, usagef("--log-level %q: use debug, info, warn or error", s)
+	}
+	return l, nil
+}

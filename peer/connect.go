@@ -1,0 +1,426 @@
+package peer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/pion/datachannel"
+	"github.com/pion/webrtc/v4"
+)
+
+// channelLabel names ferry's one data channel.
+const channelLabel = "ferry"
+
+// maxEarlyCandidates bounds the remote candidates queued before the remote
+// description arrives.
+const maxEarlyCandidates = 256
+
+// signalingLossGrace is how long Connect still waits for the channel to open
+// after the signaling path broke, unless ICE already found a path.
+const signalingLossGrace = 5 * time.Second
+
+// signalingGrace bounds how long Connect, once done, waits for its signaling
+// goroutines to notice the cancellation (a Signaler must honour ctx).
+const signalingGrace = 2 * time.Second
+
+// Connect sets up the PeerConnection and its data channel with the peer on
+// the other end of sig, and returns once the channel is open. The Offerer
+// makes the data channel and the offer; the Answerer answers. Candidates
+// trickle through sig as they are gathered.
+//
+// It fails with an error wrapping ErrNoRoute when ICE finds no working path
+// (within Config.ICETimeout) or ctx's deadline passes first, and with one
+// wrapping ctx.Err() when ctx is cancelled. Once Connect returns, it no
+// longer uses sig: the caller may close it.
+func Connect(ctx context.Context, sig Signaler, role Role, cfg Config) (*Conn, error) {
+	if role != Offerer && role != Answerer {
+		return nil, fmt.Errorf("peer: connect: unknown role %d", role)
+	}
+	s, err := cfg.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	api, bn, mux, err := newAPI(s)
+	if err != nil {
+		return nil, err
+	}
+	pc, err := api.NewPeerConnection(webrtcConfig(cfg))
+	if err != nil {
+		if mux != nil {
+			mux.Close() //nolint:errcheck // reporting the first error
+		}
+		return nil, fmt.Errorf("peer: creating the peer connection: %w (check the ICE server URLs)", err)
+	}
+	n := newNegotiation(pc, role, s)
+	conn, err := n.run(ctx, sig, bn, mux)
+	if err != nil {
+		pc.GracefulClose() //nolint:errcheck // reporting why Connect failed
+		if mux != nil {
+			mux.Close() //nolint:errcheck // reporting why Connect failed
+		}
+		return nil, err
+	}
+	return conn, nil
+}
+
+// negotiation is the state of one Connect: pion's callbacks feed its
+// channels, and run reacts to them and to the peer's signaling messages.
+type negotiation struct {
+	pc   *webrtc.PeerConnection
+	role Role
+	cfg  settings
+	out  outbox
+
+	opened chan datachannel.ReadWriteCloser // (cap 1) the detached channel
+	failed chan error                       // (cap 2) ICE or DTLS failed
+	conn   atomic.Pointer[Conn]             // set once connected
+
+	haveRemote      bool
+	earlyCandidates []webrtc.ICECandidateInit
+}
+
+func newNegotiation(pc *webrtc.PeerConnection, role Role, s settings) *negotiation {
+	n := &negotiation{
+		pc:     pc,
+		role:   role,
+		cfg:    s,
+		opened: make(chan datachannel.ReadWriteCloser, 1),
+		failed: make(chan error, 2),
+	}
+	n.out.init()
+	pc.OnICECandidate(n.onCandidate)
+	pc.OnICEConnectionStateChange(n.onICEState)
+	pc.OnConnectionStateChange(n.onState)
+	if role == Answerer {
+		pc.OnDataChannel(n.onDataChannel)
+	}
+	return n
+}
+
+// incoming is one message (or the end) from the peer's signaling.
+type incoming struct {
+	sig signal
+	err error
+}
+
+func (n *negotiation) run(ctx context.Context, sig Signaler, bn *bufferedNet, mux io.Closer) (*Conn, error) {
+	sigCtx, stop := context.WithCancel(ctx)
+	in := make(chan incoming)
+	sendErr := make(chan error, 1)
+	recvDone := make(chan struct{})
+	sendDone := make(chan struct{})
+	go n.receive(sigCtx, sig, in, recvDone)
+	go n.out.run(sigCtx, sig, sendErr, sendDone)
+	defer func() {
+		stop()
+		n.out.close() // late candidates are dropped quietly
+		grace := time.NewTimer(signalingGrace)
+		defer grace.Stop()
+		for _, done := range []chan struct{}{recvDone, sendDone} {
+			select {
+			case <-done:
+			case <-grace.C:
+			}
+		}
+	}()
+
+	if n.role == Offerer {
+		if err := n.offer(); err != nil {
+			return nil, err
+		}
+	}
+	// A broken signaling path after the descriptions were traded need not
+	// end Connect: the peer may have connected first and closed its
+	// Signaler. Then wait a little for the channel to open.
+	var lossErr error
+	var lossTimer <-chan time.Time
+	signalingLost := func(what string, err error) error {
+		if ctx.Err() != nil {
+			return n.timedOut(ctx)
+		}
+		err = fmt.Errorf("peer: %s the peer through the rendezvous server: %w", what, err)
+		if !n.haveRemote {
+			return err
+		}
+		if lossErr == nil {
+			lossErr = err
+			lossTimer = time.After(signalingLossGrace)
+		}
+		return nil
+	}
+	for {
+		select {
+		case m := <-in:
+			if errors.Is(m.err, errSignal) {
+				return nil, m.err
+			}
+			if m.err != nil {
+				if err := signalingLost("receiving from", m.err); err != nil {
+					return nil, err
+				}
+				in = nil
+				continue
+			}
+			if err := n.handle(m.sig); err != nil {
+				return nil, err
+			}
+		case err := <-sendErr:
+			if err := signalingLost("sending to", err); err != nil {
+				return nil, err
+			}
+		case <-lossTimer:
+			lossTimer = nil
+			switch n.pc.ICEConnectionState() {
+			case webrtc.ICEConnectionStateConnected, webrtc.ICEConnectionStateCompleted:
+				// ICE found a path: wait for the channel (or ICE failure, or ctx)
+			default:
+				return nil, lossErr
+			}
+		case rwc := <-n.opened:
+			c, err := newConn(n.pc, rwc, n.cfg, bn, mux)
+			if err != nil {
+				return nil, err
+			}
+			c.route, _ = selectedRoute(n.pc)
+			n.conn.Store(c)
+			select {
+			case err := <-n.failed: // failed while we were setting up
+				c.lost(err)
+			default:
+			}
+			return c, nil
+		case err := <-n.failed:
+			return nil, err
+		case <-ctx.Done():
+			return nil, n.timedOut(ctx)
+		}
+	}
+}
+
+// offer makes the data channel and sends the offer. The offer goes into the
+// outbox before SetLocalDescription starts gathering, so it precedes the
+// candidates.
+func (n *negotiation) offer() error {
+	ordered := true
+	dc, err := n.pc.CreateDataChannel(channelLabel, &webrtc.DataChannelInit{Ordered: &ordered})
+	if err != nil {
+		return fmt.Errorf("peer: creating the data channel: %w", err)
+	}
+	n.watchOpen(dc)
+	offer, err := n.pc.CreateOffer(nil)
+	if err != nil {
+		return fmt.Errorf("peer: creating the offer: %w", err)
+	}
+	n.out.push(offerSignal(offer))
+	if err := n.pc.SetLocalDescription(offer); err != nil {
+		return fmt.Errorf("peer: applying the offer: %w", err)
+	}
+	return nil
+}
+
+// handle applies one signaling message from the peer.
+func (n *negotiation) handle(s signal) error {
+	switch s.Kind {
+	case kindOffer:
+		if n.role != Answerer || n.haveRemote {
+			return fmt.Errorf("%w: unexpected offer (both sides think they are the %s?)", errSignal, n.roleName())
+		}
+		if err := n.setRemote(s); err != nil {
+			return err
+		}
+		answer, err := n.pc.CreateAnswer(nil)
+		if err != nil {
+			return fmt.Errorf("peer: creating the answer: %w", err)
+		}
+		n.out.push(answerSignal(answer))
+		if err := n.pc.SetLocalDescription(answer); err != nil {
+			return fmt.Errorf("peer: applying the answer: %w", err)
+		}
+	case kindAnswer:
+		if n.role != Offerer || n.haveRemote {
+			return fmt.Errorf("%w: unexpected answer (both sides think they are the %s?)", errSignal, n.roleName())
+		}
+		return n.setRemote(s)
+	case kindCandidate:
+		c := s.candidateInit()
+		if !n.haveRemote {
+			if len(n.earlyCandidates) >= maxEarlyCandidates {
+				return fmt.Errorf("%w: more than %d candidates before the session description", errSignal, maxEarlyCandidates)
+			}
+			n.earlyCandidates = append(n.earlyCandidates, c)
+			return nil
+		}
+		return n.addCandidate(c)
+	case kindEndOfCandidates:
+		// pion needs no notice: ICE fails after ICETimeout without a pair.
+	}
+	return nil
+}
+
+func (n *negotiation) setRemote(s signal) error {
+	if err := n.pc.SetRemoteDescription(s.description()); err != nil {
+		return fmt.Errorf("%w: the peer's %s was refused: %w", errSignal, s.Kind, err)
+	}
+	n.haveRemote = true
+	for _, c := range n.earlyCandidates {
+		if err := n.addCandidate(c); err != nil {
+			return err
+		}
+	}
+	n.earlyCandidates = nil
+	return nil
+}
+
+func (n *negotiation) addCandidate(c webrtc.ICECandidateInit) error {
+	if err := n.pc.AddICECandidate(c); err != nil {
+		return fmt.Errorf("%w: the peer's candidate %.100q was refused: %w", errSignal, c.Candidate, err)
+	}
+	return nil
+}
+
+func (n *negotiation) roleName() string {
+	if n.role == Offerer {
+		return "sender (offerer)"
+	}
+	return "receiver (answerer)"
+}
+
+// timedOut explains why ctx ended Connect.
+func (n *negotiation) timedOut(ctx context.Context) error {
+	if !errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return fmt.Errorf("peer: connect: %w", ctx.Err())
+	}
+	var stage string
+	switch {
+	case !n.haveRemote && n.role == Offerer:
+		stage = "the peer never answered"
+	case !n.haveRemote:
+		stage = "the peer never sent its offer"
+	default:
+		stage = "no working path found in time" + n.relayHint()
+	}
+	return fmt.Errorf("%w: %s (%w)", ErrNoRoute, stage, ctx.Err())
+}
+
+// relayHint completes a "no path" message.
+func (n *negotiation) relayHint() string {
+	if hasTURN(n.cfg.ICEServers) {
+		return ", not even through the relay (TURN) server: check that it is reachable from both sides"
+	}
+	return ", and no relay (TURN) server was offered: on different networks, use a rendezvous server that offers one"
+}
+
+func hasTURN(servers []ICEServer) bool {
+	for _, s := range servers {
+		for _, u := range s.URLs {
+			if strings.HasPrefix(u, "turn:") || strings.HasPrefix(u, "turns:") {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// noRoute is the error for ICE giving up.
+func (n *negotiation) noRoute() error {
+	if !hasTURN(n.cfg.ICEServers) {
+		return fmt.Errorf("%w: no direct path found and no relay (TURN) server was offered "+
+			"(on different networks, use a rendezvous server that offers one)", ErrNoRoute)
+	}
+	return fmt.Errorf("%w: ICE found no working path, not even through the relay (TURN) server: "+
+		"check that it is reachable from both sides", ErrNoRoute)
+}
+
+// The callbacks below run on pion's goroutines and must not block.
+
+func (n *negotiation) onCandidate(c *webrtc.ICECandidate) {
+	if c == nil {
+		n.out.push(endOfCandidatesSignal())
+		return
+	}
+	n.out.push(candidateSignal(c.ToJSON()))
+}
+
+func (n *negotiation) onICEState(st webrtc.ICEConnectionState) {
+	if st != webrtc.ICEConnectionStateFailed {
+		return
+	}
+	if c := n.conn.Load(); c != nil {
+		c.lost(fmt.Errorf("peer: connection to the peer lost: nothing received for %s", n.cfg.ICETimeout))
+		return
+	}
+	n.fail(n.noRoute())
+}
+
+func (n *negotiation) onState(st webrtc.PeerConnectionState) {
+	if st != webrtc.PeerConnectionStateFailed || n.pc.ICEConnectionState() == webrtc.ICEConnectionStateFailed {
+		return // ICE failures are reported by onICEState
+	}
+	err := errors.New("peer: the encrypted (DTLS) handshake with the peer failed")
+	if c := n.conn.Load(); c != nil {
+		c.lost(err)
+		return
+	}
+	n.fail(err)
+}
+
+func (n *negotiation) fail(err error) {
+	select {
+	case n.failed <- err:
+	default:
+	}
+}
+
+func (n *negotiation) onDataChannel(dc *webrtc.DataChannel) {
+	if dc.Label() != channelLabel {
+		dc.Close() //nolint:errcheck // not ours
+		return
+	}
+	n.watchOpen(dc)
+}
+
+// watchOpen detaches dc once it opens and hands it to run.
+func (n *negotiation) watchOpen(dc *webrtc.DataChannel) {
+	dc.OnOpen(func() {
+		rwc, err := dc.Detach()
+		if err != nil {
+			n.fail(fmt.Errorf("peer: detaching the data channel: %w", err))
+			return
+		}
+		select {
+		case n.opened <- rwc:
+		default: // a second channel: only the first counts
+			rwc.Close() //nolint:errcheck // not ours
+		}
+	})
+}
+
+// receive reads and decodes the peer's signaling messages until an error.
+func (n *negotiation) receive(ctx context.Context, sig Signaler, in chan<- incoming, done chan<- struct{}) {
+	defer close(done)
+	for {
+		b, err := sig.Recv(ctx)
+		var m incoming
+		if err != nil {
+			m.err = err
+		} else {
+			m.sig, m.err = decodeSignal(b)
+			if m.err != nil {
+				m.err = fmt.Errorf("%w (message from the peer)", m.err)
+			}
+		}
+		select {
+		case in <- m:
+		case <-ctx.Done():
+			return
+		}
+		if m.err != nil {
+			return
+		}
+	}
+}

@@ -1,0 +1,113 @@
+package rendezvous
+
+import (
+	"fmt"
+	"time"
+)
+
+// Config sets up a Server. A zero field takes its default (DefaultConfig), so
+// Config{} is a working server. Each limit is also a flag of ferry-rendezvous
+// with the name given in its comment, and the error a client gets when it hits
+// the limit names that flag.
+type Config struct {
+	// ICEServers are offered to every client in the welcome message.
+	ICEServers []ICEServer
+
+	// MaxMessageSize bounds one websocket message, in bytes (--max-message-size).
+	MaxMessageSize int
+	// MaxMessagesPerSlot bounds the relay messages a pair may exchange, both
+	// directions together (--max-messages-per-slot).
+	MaxMessagesPerSlot int
+	// SlotLifetime is how long a sender may wait for a receiver (--slot-lifetime).
+	SlotLifetime time.Duration
+	// HandshakeTimeout is how long a pair may stay connected after pairing
+	// (--handshake-timeout): time for the PAKE and the WebRTC offer and answer.
+	HandshakeTimeout time.Duration
+	// MaxSlots bounds the slots in use at once, waiting or paired (--max-slots).
+	MaxSlots int
+	// SlotsPerIPPerMinute bounds allocate and claim requests from one IP
+	// address per minute (--slots-per-ip).
+	SlotsPerIPPerMinute int
+	// JoinsPerIPPerMinute bounds join requests from one IP address per minute
+	// (--joins-per-ip). Each join spends a slot, so this also bounds guessing.
+	JoinsPerIPPerMinute int
+	// IdleTimeout is how long a client may stay connected without allocating,
+	// claiming or joining (--idle-timeout).
+	IdleTimeout time.Duration
+}
+
+// DefaultConfig returns the defaults that a zero Config field stands for.
+func DefaultConfig() Config {
+	return Config{
+		MaxMessageSize:      64 << 10,
+		MaxMessagesPerSlot:  256,
+		SlotLifetime:        time.Hour,
+		HandshakeTimeout:    2 * time.Minute,
+		MaxSlots:            10000,
+		SlotsPerIPPerMinute: 30,
+		JoinsPerIPPerMinute: 30,
+		IdleTimeout:         30 * time.Second,
+	}
+}
+
+// minMaxMessageSize keeps the limit large enough for the protocol's own
+// messages (a welcome with a few ICE servers, an error).
+const minMaxMessageSize = 1024
+
+// withDefaults fills zero (or negative) fields from DefaultConfig.
+func (c Config) withDefaults() Config {
+	d := DefaultConfig()
+	if c.MaxMessageSize <= 0 {
+		c.MaxMessageSize = d.MaxMessageSize
+	}
+	c.MaxMessageSize = max(c.MaxMessageSize, minMaxMessageSize)
+	if c.MaxMessagesPerSlot <= 0 {
+		c.MaxMessagesPerSlot = d.MaxMessagesPerSlot
+	}
+	if c.SlotLifetime <= 0 {
+		c.SlotLifetime = d.SlotLifetime
+	}
+	if c.HandshakeTimeout <= 0 {
+		c.HandshakeTimeout = d.HandshakeTimeout
+	}
+	if c.MaxSlots <= 0 {
+		c.MaxSlots = d.MaxSlots
+	}
+	if c.SlotsPerIPPerMinute <= 0 {
+		c.SlotsPerIPPerMinute = d.SlotsPerIPPerMinute
+	}
+	if c.JoinsPerIPPerMinute <= 0 {
+		c.JoinsPerIPPerMinute = d.JoinsPerIPPerMinute
+	}
+	if c.IdleTimeout <= 0 {
+		c.IdleTimeout = d.IdleTimeout
+	}
+	return c
+}
+
+// limitError builds the error a client gets when it hits a limit: what
+// happened, the limit and the server flag that sets it, and what to do.
+func (c Config) limitError(code string) *protoError {
+	var msg string
+	switch code {
+	case codeTooLarge:
+		msg = fmt.Sprintf("message too large: the rendezvous server accepts messages of at most %d bytes (server flag --max-message-size)", c.MaxMessageSize)
+	case codeLimitMessages:
+		msg = fmt.Sprintf("too many messages: the rendezvous server relays at most %d messages per code (server flag --max-messages-per-slot); start again with a new code", c.MaxMessagesPerSlot)
+	case codeLimitSlotLifetime:
+		msg = fmt.Sprintf("nobody used the code within %s (server flag --slot-lifetime); send again for a new code", c.SlotLifetime)
+	case codeLimitHandshake:
+		msg = fmt.Sprintf("the two sides did not finish connecting within %s of meeting (server flag --handshake-timeout); try again", c.HandshakeTimeout)
+	case codeLimitSlots:
+		msg = fmt.Sprintf("the rendezvous server is full: %d codes in use (server flag --max-slots); try again later", c.MaxSlots)
+	case codeLimitSlotsPerIP:
+		msg = fmt.Sprintf("too many new codes from your address: at most %d per minute (server flag --slots-per-ip); wait a minute and try again", c.SlotsPerIPPerMinute)
+	case codeLimitJoinsPerIP:
+		msg = fmt.Sprintf("too many attempts to use a code from your address: at most %d per minute (server flag --joins-per-ip); wait a minute and try again", c.JoinsPerIPPerMinute)
+	case codeLimitIdle:
+		msg = fmt.Sprintf("connected for %s without asking for or using a code (server flag --idle-timeout)", c.IdleTimeout)
+	default:
+		msg = "a rendezvous server limit was reached: " + code
+	}
+	return &protoError{code: code, msg: msg}
+}

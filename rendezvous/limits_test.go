@@ -1,0 +1,129 @@
+package rendezvous_test
+
+import (
+	"bytes"
+	"testing"
+	"time"
+
+	"github.com/ferry-dev/ferry/rendezvous"
+)
+
+// The short durations below only make the limits fire soon; no test asserts
+// how soon.
+
+func TestLimitMessageSizeOnClient(t *testing.T) {
+	srv, _ := start(t, rendezvous.Config{MaxMessageSize: 4096})
+	sender, receiver, _ := pair(t, srv.URL)
+	err := sender.Send(testCtx(t), bytes.Repeat([]byte("x"), 4096))
+	wantErr(t, err, rendezvous.ErrLimit, "at most 4096 bytes", "--max-message-size")
+	// Nothing was sent, and the pair still works.
+	exchange(t, sender, receiver)
+}
+
+func TestLimitMessagesPerSlot(t *testing.T) {
+	srv, _ := start(t, rendezvous.Config{MaxMessagesPerSlot: 3})
+	sender, receiver, _ := pair(t, srv.URL)
+	ctx := testCtx(t)
+	for i := range 4 {
+		if err := sender.Send(ctx, []byte{byte(i)}); err != nil {
+			t.Fatalf("Send %d: %v", i, err)
+		}
+	}
+	for i := range 3 {
+		if b, err := receiver.Recv(ctx); err != nil || b[0] != byte(i) {
+			t.Fatalf("Recv %d = %v, %v", i, b, err)
+		}
+	}
+	for name, c := range map[string]*rendezvous.Conn{"sender": sender, "receiver": receiver} {
+		err := recvErr(t, c)
+		t.Logf("%s: %v", name, err)
+		wantErr(t, err, rendezvous.ErrLimit, "at most 3 messages per code", "--max-messages-per-slot")
+	}
+}
+
+func TestLimitSlotLifetime(t *testing.T) {
+	srv, log := start(t, rendezvous.Config{SlotLifetime: 100 * time.Millisecond})
+	ctx := testCtx(t)
+	s := dial(t, srv.URL)
+	slot, err := s.Allocate(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = s.WaitPeer(ctx)
+	wantErr(t, err, rendezvous.ErrLimit, "nobody used the code within 100ms", "--slot-lifetime")
+	log.waitFor(t, 1, "slot freed", "slot", slot)
+	err = dial(t, srv.URL).Join(ctx, slot)
+	wantErr(t, err, rendezvous.ErrNoSuchSlot)
+}
+
+func TestLimitHandshakeTimeout(t *testing.T) {
+	srv, _ := start(t, rendezvous.Config{HandshakeTimeout: 200 * time.Millisecond})
+	sender, receiver, _ := pair(t, srv.URL)
+	for _, c := range []*rendezvous.Conn{sender, receiver} {
+		err := recvErr(t, c)
+		wantErr(t, err, rendezvous.ErrLimit, "did not finish connecting within 200ms", "--handshake-timeout")
+	}
+}
+
+func TestLimitSlotsTotal(t *testing.T) {
+	srv, _ := start(t, rendezvous.Config{MaxSlots: 2})
+	ctx := testCtx(t)
+	for range 2 {
+		if _, err := dial(t, srv.URL).Allocate(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, err := dial(t, srv.URL).Allocate(ctx)
+	wantErr(t, err, rendezvous.ErrLimit, "2 codes in use", "--max-slots")
+	err = dial(t, srv.URL).Claim(ctx, "77")
+	wantErr(t, err, rendezvous.ErrLimit, "--max-slots")
+}
+
+func TestLimitSlotsPerIP(t *testing.T) {
+	srv, _ := start(t, rendezvous.Config{SlotsPerIPPerMinute: 2})
+	ctx := testCtx(t)
+	for range 2 {
+		c := dial(t, srv.URL)
+		if _, err := c.Allocate(ctx); err != nil {
+			t.Fatal(err)
+		}
+		_ = c.Close()
+	}
+	_, err := dial(t, srv.URL).Allocate(ctx)
+	wantErr(t, err, rendezvous.ErrLimit, "at most 2 per minute", "--slots-per-ip")
+}
+
+func TestLimitJoinsPerIP(t *testing.T) {
+	srv, _ := start(t, rendezvous.Config{JoinsPerIPPerMinute: 1})
+	ctx := testCtx(t)
+	err := dial(t, srv.URL).Join(ctx, "3")
+	wantErr(t, err, rendezvous.ErrNoSuchSlot)
+	err = dial(t, srv.URL).Join(ctx, "3")
+	wantErr(t, err, rendezvous.ErrLimit, "at most 1 per minute", "--joins-per-ip")
+}
+
+func TestLimitIdleTimeout(t *testing.T) {
+	srv, _ := start(t, rendezvous.Config{IdleTimeout: 100 * time.Millisecond})
+	c := dial(t, srv.URL)
+	err := c.WaitPeer(testCtx(t))
+	wantErr(t, err, rendezvous.ErrLimit, "without asking for or using a code", "--idle-timeout")
+
+	// A client that allocated is not idle.
+	s := dial(t, srv.URL)
+	slot, err := s.Allocate(testCtx(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Waiting here longer than the idle timeout: the pairing below proves
+	// the sender survived it. (The receiver joins right after dialing.)
+	idle := dial(t, srv.URL)
+	_ = idle.WaitPeer(testCtx(t)) // ends by the idle timeout
+	r := dial(t, srv.URL)
+	if err := r.Join(testCtx(t), slot); err != nil {
+		t.Fatalf("Join after the idle timeout: %v", err)
+	}
+	if err := s.WaitPeer(testCtx(t)); err != nil {
+		t.Fatal(err)
+	}
+	exchange(t, s, r)
+}

@@ -1,0 +1,282 @@
+package rendezvous_test
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"sync"
+	"testing"
+
+	"github.com/ferry-dev/ferry/rendezvous"
+)
+
+func TestPairAndRelayBothWaysInOrder(t *testing.T) {
+	srv, _ := start(t, rendezvous.Config{
+		ICEServers: []rendezvous.ICEServer{{URLs: []string{"stun:127.0.0.1:3478"}}, {URLs: []string{"turn:127.0.0.1:3478"}, Username: "u", Credential: "c"}},
+	})
+	sender, receiver, slot := pair(t, srv.URL)
+	if slot != "1" {
+		t.Errorf("first slot = %q, want 1", slot)
+	}
+	for _, c := range []*rendezvous.Conn{sender, receiver} {
+		ice := c.ICEServers()
+		if len(ice) != 2 || ice[0].URLs[0] != "stun:127.0.0.1:3478" || ice[1].Username != "u" || ice[1].Credential != "c" {
+			t.Errorf("ICEServers() = %+v, want the server's configuration", ice)
+		}
+	}
+
+	const n = 100
+	ctx := testCtx(t)
+	var wg sync.WaitGroup
+	for _, d := range []struct {
+		name     string
+		from, to *rendezvous.Conn
+	}{{"s2r", sender, receiver}, {"r2s", receiver, sender}} {
+		wg.Go(func() {
+			for i := range n {
+				if err := d.from.Send(ctx, fmt.Appendf(nil, "%s-%d", d.name, i)); err != nil {
+					t.Errorf("%s Send %d: %v", d.name, i, err)
+					return
+				}
+			}
+		})
+		wg.Go(func() {
+			for i := range n {
+				got, err := d.to.Recv(ctx)
+				if err != nil {
+					t.Errorf("%s Recv %d: %v", d.name, i, err)
+					return
+				}
+				if want := fmt.Sprintf("%s-%d", d.name, i); string(got) != want {
+					t.Errorf("%s message %d = %q, want %q", d.name, i, got, want)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+}
+
+func TestRelayKeepsBinaryBodies(t *testing.T) {
+	srv, _ := start(t, rendezvous.Config{})
+	sender, receiver, _ := pair(t, srv.URL)
+	ctx := testCtx(t)
+	body := make([]byte, 256)
+	for i := range body {
+		body[i] = byte(i)
+	}
+	for _, b := range [][]byte{body, {}, []byte("\x00\xff{\"type\":\"error\"}")} {
+		if err := sender.Send(ctx, b); err != nil {
+			t.Fatal(err)
+		}
+		got, err := receiver.Recv(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(got, b) {
+			t.Fatalf("relayed %x, want %x", got, b)
+		}
+	}
+}
+
+func TestConcurrentSendersWhileReceiving(t *testing.T) {
+	srv, _ := start(t, rendezvous.Config{})
+	sender, receiver, _ := pair(t, srv.URL)
+	ctx := testCtx(t)
+	const goroutines, each = 8, 20
+	var wg sync.WaitGroup
+	for g := range goroutines {
+		wg.Go(func() {
+			for i := range each {
+				if err := sender.Send(ctx, fmt.Appendf(nil, "%d/%d", g, i)); err != nil {
+					t.Errorf("Send: %v", err)
+					return
+				}
+			}
+		})
+	}
+	next := make([]int, goroutines) // per goroutine, messages stay in order
+	for range goroutines * each {
+		b, err := receiver.Recv(ctx)
+		if err != nil {
+			t.Fatalf("Recv: %v", err)
+		}
+		var g, i int
+		if _, err := fmt.Sscanf(string(b), "%d/%d", &g, &i); err != nil {
+			t.Fatalf("bad message %q", b)
+		}
+		if i != next[g] {
+			t.Fatalf("goroutine %d: message %d came before %d", g, i, next[g])
+		}
+		next[g]++
+	}
+	wg.Wait()
+}
+
+func TestShortestFreeSlot(t *testing.T) {
+	srv, log := start(t, rendezvous.Config{})
+	ctx := testCtx(t)
+	allocate := func() (*rendezvous.Conn, string) {
+		t.Helper()
+		c := dial(t, srv.URL)
+		slot, err := c.Allocate(ctx)
+		if err != nil {
+			t.Fatalf("Allocate: %v", err)
+		}
+		return c, slot
+	}
+	a, s1 := allocate()
+	_, s2 := allocate()
+	_, s3 := allocate()
+	if s1 != "1" || s2 != "2" || s3 != "3" {
+		t.Fatalf("slots = %s, %s, %s; want 1, 2, 3", s1, s2, s3)
+	}
+	_ = a.Close() // a waiting sender leaving frees its slot
+	log.waitFor(t, 1, "slot freed", "slot", "1")
+	if _, s := allocate(); s != "1" {
+		t.Fatalf("after slot 1 was freed, Allocate = %s, want 1", s)
+	}
+	if _, s := allocate(); s != "4" {
+		t.Fatalf("next Allocate = %s, want 4", s)
+	}
+}
+
+func TestClaimChosenSlot(t *testing.T) {
+	srv, _ := start(t, rendezvous.Config{})
+	ctx := testCtx(t)
+	a := dial(t, srv.URL)
+	if err := a.Claim(ctx, "42"); err != nil {
+		t.Fatalf("Claim(42): %v", err)
+	}
+	b := dial(t, srv.URL)
+	err := b.Claim(ctx, "42")
+	wantErr(t, err, rendezvous.ErrSlotTaken, "code already in use: pick another code or let ferry choose one")
+
+	// Allocation skips nothing it does not have to: 42 is taken, 1 is not.
+	c := dial(t, srv.URL)
+	if s, err := c.Allocate(ctx); err != nil || s != "1" {
+		t.Fatalf("Allocate = %q, %v; want 1", s, err)
+	}
+	// The claimed slot pairs like any other.
+	r := dial(t, srv.URL)
+	if err := r.Join(ctx, "42"); err != nil {
+		t.Fatalf("Join(42): %v", err)
+	}
+	if err := a.WaitPeer(ctx); err != nil {
+		t.Fatalf("WaitPeer: %v", err)
+	}
+	exchange(t, a, r)
+}
+
+func TestClaimRejectsBadSlot(t *testing.T) {
+	srv, _ := start(t, rendezvous.Config{})
+	for _, s := range []string{"", "abc", "1a", "-1", "12345678901", "１"} {
+		c := dial(t, srv.URL)
+		if err := c.Claim(testCtx(t), s); err == nil {
+			t.Errorf("Claim(%q) succeeded", s)
+		}
+	}
+}
+
+func TestJoinUnknownSlotFailsAtOnce(t *testing.T) {
+	srv, _ := start(t, rendezvous.Config{})
+	r := dial(t, srv.URL)
+	err := r.Join(testCtx(t), "7")
+	wantErr(t, err, rendezvous.ErrNoSuchSlot, "no sender is waiting under code 7")
+}
+
+func TestThirdClientIsRefused(t *testing.T) {
+	srv, _ := start(t, rendezvous.Config{})
+	sender, receiver, slot := pair(t, srv.URL)
+	third := dial(t, srv.URL)
+	err := third.Join(testCtx(t), slot)
+	wantErr(t, err, rendezvous.ErrSlotUsed, "someone else already used this code")
+	wantErr(t, err, rendezvous.ErrSlotTaken)
+	// The pair is not disturbed.
+	exchange(t, sender, receiver)
+}
+
+func TestPeerLeaves(t *testing.T) {
+	for _, leaver := range []string{"sender", "receiver"} {
+		t.Run(leaver, func(t *testing.T) {
+			srv, log := start(t, rendezvous.Config{})
+			sender, receiver, slot := pair(t, srv.URL)
+			gone, stays := sender, receiver
+			if leaver == "receiver" {
+				gone, stays = receiver, sender
+			}
+			ctx := testCtx(t)
+			// A message sent just before leaving still arrives.
+			if err := gone.Send(ctx, []byte("last words")); err != nil {
+				t.Fatal(err)
+			}
+			_ = gone.Close()
+			b, err := stays.Recv(ctx)
+			if err != nil || string(b) != "last words" {
+				t.Fatalf("Recv = %q, %v; want the last message", b, err)
+			}
+			_, err = stays.Recv(ctx)
+			wantErr(t, err, rendezvous.ErrPeerGone, "the other side left")
+			if err := stays.Send(ctx, []byte("hello?")); !errors.Is(err, rendezvous.ErrPeerGone) {
+				t.Errorf("Send after the peer left = %v, want ErrPeerGone", err)
+			}
+
+			// The slot is free again, but the old pair is gone: a new
+			// receiver finds nobody, and a new sender gets the slot.
+			log.waitFor(t, 1, "slot freed", "slot", slot)
+			err = dial(t, srv.URL).Join(ctx, slot)
+			wantErr(t, err, rendezvous.ErrNoSuchSlot)
+			s, err := dial(t, srv.URL).Allocate(ctx)
+			if err != nil || s != slot {
+				t.Fatalf("Allocate after the pair ended = %q, %v; want %s", s, err, slot)
+			}
+		})
+	}
+}
+
+func TestWaitingSenderLeavesFreesSlot(t *testing.T) {
+	srv, log := start(t, rendezvous.Config{})
+	ctx := testCtx(t)
+	s := dial(t, srv.URL)
+	if err := s.Claim(ctx, "5"); err != nil {
+		t.Fatal(err)
+	}
+	_ = s.Close()
+	log.waitFor(t, 1, "slot freed", "slot", "5")
+	err := dial(t, srv.URL).Join(ctx, "5")
+	wantErr(t, err, rendezvous.ErrNoSuchSlot)
+	if err := dial(t, srv.URL).Claim(ctx, "5"); err != nil {
+		t.Fatalf("Claim(5) after the sender left: %v", err)
+	}
+}
+
+func TestOneCodePerConnection(t *testing.T) {
+	srv, _ := start(t, rendezvous.Config{})
+	ctx := testCtx(t)
+	c := dial(t, srv.URL)
+	if _, err := c.Allocate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Allocate(ctx); err == nil {
+		t.Fatal("a second Allocate on one connection succeeded")
+	}
+}
+
+func TestManySlots(t *testing.T) {
+	srv, _ := start(t, rendezvous.Config{})
+	ctx := testCtx(t)
+	seen := map[string]bool{}
+	for range 20 {
+		s, err := dial(t, srv.URL).Allocate(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		seen[s] = true
+	}
+	for i := 1; i <= 20; i++ {
+		if !seen[strconv.Itoa(i)] {
+			t.Errorf("slot %d was not handed out; got %v", i, seen)
+		}
+	}
+}

@@ -1,0 +1,182 @@
+package rendezvous
+
+import (
+	"encoding/json"
+	"fmt"
+	"strconv"
+)
+
+// The rendezvous protocol, version 1.
+//
+// Transport: one websocket per client at the path WSPath ("/v1/ws"). Every
+// message is one JSON object in one websocket text message; binary messages
+// are a protocol error. No message may exceed the server's max message size
+// (welcome.max_message_size, 64 KiB by default).
+//
+// Versioning: a client speaking protocol vN connects to "/vN/ws". A server
+// that speaks another version answers that path with HTTP 426 Upgrade
+// Required, a VersionHeader naming the version it speaks, and a plain-text
+// explanation. A server without that path at all (404) is too old or not a
+// ferry server. The client turns either into ErrVersion.
+//
+// Messages, by direction, with the fields each one uses:
+//
+//	server -> client
+//	  welcome   {version, ice_servers, max_message_size}  always first
+//	  allocated {slot}            answer to allocate or claim: the sender waits there
+//	  paired    {slot}            to both sides when a receiver joined the slot
+//	  relay     {body}            a message from the other side, forwarded as is
+//	  peer_left {}                the other side left; the slot is gone
+//	  error     {code, message}   then the server closes the connection
+//
+//	client -> server
+//	  allocate  {}                sender: give me the shortest free slot
+//	  claim     {slot}            sender: this slot (a chosen code), or slot_taken
+//	  join      {slot}            receiver: pair me with the sender there
+//	  relay     {body}            after paired: forward to the other side
+//
+// A connection that has allocated, claimed or joined once cannot do so again.
+// One guess per code: once a receiver joined a slot, nobody else can join it.
+// When either side of a pair leaves, the other gets peer_left, the server
+// closes it, and the slot number becomes free again. Relay bodies are opaque
+// bytes (base64 in JSON): the server never reads or logs them.
+//
+// After sending error the server closes the websocket with a close reason
+// equal to the error code, so a client that misses the error message can
+// still tell what happened.
+
+// Version is the rendezvous protocol version this package speaks.
+const Version = 1
+
+// WSPath is the websocket endpoint of this protocol version.
+var WSPath = wsPath(Version)
+
+// VersionHeader is the HTTP response header with which a server that speaks
+// another protocol version says which one it speaks (on a 426 response).
+const VersionHeader = "Ferry-Protocol-Version"
+
+func wsPath(version int) string { return "/v" + strconv.Itoa(version) + "/ws" }
+
+// Message types.
+const (
+	typeWelcome   = "welcome"
+	typeAllocate  = "allocate"
+	typeClaim     = "claim"
+	typeJoin      = "join"
+	typeAllocated = "allocated"
+	typePaired    = "paired"
+	typeRelay     = "relay"
+	typePeerLeft  = "peer_left"
+	typeError     = "error"
+)
+
+// Error codes carried by error messages and, after them, as the close reason.
+const (
+	codeBadMessage   = "bad_message"  // not JSON, not text, a missing or malformed field
+	codeTooLarge     = "too_large"    // over the max message size (a limit: wraps ErrLimit)
+	codeUnknownType  = "unknown_type" // a type a client does not send
+	codeUnexpected   = "unexpected"   // a known type at the wrong time (relay before paired, join twice)
+	codeSlotTaken    = "slot_taken"   // claim: a sender already waits there
+	codeNoSuchSlot   = "no_such_slot" // join: nobody waits there
+	codeSlotUsed     = "slot_used"    // join: the slot is already paired
+	codeShuttingDown = "shutting_down"
+
+	// Limits; each message names the server flag that sets it.
+	codeLimitMessages     = "limit_messages_per_slot"
+	codeLimitSlotLifetime = "limit_slot_lifetime"
+	codeLimitHandshake    = "limit_handshake_timeout"
+	codeLimitSlots        = "limit_slots"
+	codeLimitSlotsPerIP   = "limit_slots_per_ip"
+	codeLimitJoinsPerIP   = "limit_joins_per_ip"
+	codeLimitIdle         = "limit_idle_timeout"
+)
+
+// maxWireSlotLen bounds a slot on the wire: 1 to maxWireSlotLen ASCII digits.
+const maxWireSlotLen = 10
+
+// message is the single envelope of every protocol message; Type says which
+// of the other fields are meaningful (see the table above).
+type message struct {
+	Type           string      `json:"type"`
+	Version        int         `json:"version,omitempty"`
+	ICEServers     []ICEServer `json:"ice_servers,omitempty"`
+	MaxMessageSize int         `json:"max_message_size,omitempty"`
+	Slot           string      `json:"slot,omitempty"`
+	Body           []byte      `json:"body,omitempty"`
+	Code           string      `json:"code,omitempty"`
+	Message        string      `json:"message,omitempty"`
+}
+
+// protoError is a violation of the protocol found while decoding or
+// dispatching a message; code is one of the error codes above.
+type protoError struct {
+	code string
+	msg  string
+}
+
+func (e *protoError) Error() string { return e.msg }
+
+func badMessage(format string, args ...any) *protoError {
+	return &protoError{code: codeBadMessage, msg: fmt.Sprintf(format, args...)}
+}
+
+// validWireSlot reports whether s is a slot as the protocol carries it.
+func validWireSlot(s string) bool {
+	if len(s) == 0 || len(s) > maxWireSlotLen {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// decodeMessage parses one protocol message and checks the fields its type
+// needs. It does not know who sent it: callers reject types that do not
+// travel in their direction. Every error is a *protoError.
+func decodeMessage(data []byte) (message, error) {
+	var m message
+	if err := json.Unmarshal(data, &m); err != nil {
+		return message{}, badMessage("message is not a JSON object of the ferry rendezvous protocol: %v", err)
+	}
+	switch m.Type {
+	case "":
+		return message{}, badMessage(`message has no "type"`)
+	case typeClaim, typeJoin, typeAllocated, typePaired:
+		if !validWireSlot(m.Slot) {
+			return message{}, badMessage("%s: slot must be 1 to %d digits, got %s", m.Type, maxWireSlotLen, strconv.Quote(truncate(m.Slot, 20)))
+		}
+	case typeWelcome:
+		if m.Version <= 0 {
+			return message{}, badMessage(`welcome has no protocol "version"`)
+		}
+	case typeError:
+		if m.Code == "" {
+			return message{}, badMessage(`error has no "code"`)
+		}
+	case typeAllocate, typeRelay, typePeerLeft:
+	default:
+		return message{}, &protoError{code: codeUnknownType, msg: fmt.Sprintf("unknown message type %s", strconv.Quote(truncate(m.Type, 40)))}
+	}
+	return m, nil
+}
+
+// encodeMessage is the inverse of decodeMessage.
+func encodeMessage(m message) []byte {
+	b, err := json.Marshal(m)
+	if err != nil {
+		// Only strings, ints, byte slices and ICE server lists: cannot fail.
+		panic("rendezvous: encode message: " + err.Error())
+	}
+	return b
+}
+
+// truncate shortens s for an error message.
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "..."
+}

@@ -1,0 +1,203 @@
+package rendezvous
+
+import (
+	"strconv"
+	"time"
+)
+
+// slot is a sender waiting for a receiver, or the pair once one joined.
+// Its fields are guarded by Server.mu.
+type slot struct {
+	name     string
+	sender   *serverConn
+	receiver *serverConn // nil while waiting
+	messages int         // relay messages so far, both directions
+	timer    *time.Timer // slot lifetime while waiting, handshake timeout once paired
+}
+
+// other returns the side of the pair that is not c (nil while waiting).
+func (sl *slot) other(c *serverConn) *serverConn {
+	if c == sl.sender {
+		return sl.receiver
+	}
+	return sl.sender
+}
+
+// openSlot gives c, a sender, the named slot or (name "") the shortest free one.
+func (s *Server) openSlot(c *serverConn, name string) *protoError {
+	s.mu.Lock()
+	if c.role != roleNone {
+		s.mu.Unlock()
+		return &protoError{code: codeUnexpected, msg: "this connection already has a code: open a new connection for another"}
+	}
+	if !s.slotRate.allow(c.ip, time.Now()) {
+		s.mu.Unlock()
+		return s.cfg.limitError(codeLimitSlotsPerIP)
+	}
+	if len(s.slots) >= s.cfg.MaxSlots {
+		s.mu.Unlock()
+		return s.cfg.limitError(codeLimitSlots)
+	}
+	claimed := name != ""
+	if !claimed {
+		name = s.freeSlot()
+	} else if s.slots[name] != nil {
+		s.mu.Unlock()
+		return &protoError{code: codeSlotTaken, msg: "code already in use: pick another code or let ferry choose one"}
+	}
+	sl := &slot{name: name, sender: c}
+	s.slots[name] = sl
+	c.role, c.slot = roleSender, sl
+	c.idle.Stop()
+	sl.timer = time.AfterFunc(s.cfg.SlotLifetime, func() { s.expireSlot(sl, codeLimitSlotLifetime) })
+	c.writeMu.Lock()
+	s.mu.Unlock()
+
+	s.logger.Info("slot allocated", "slot", name, "claimed", claimed, "conn", c.id, "ip", c.ip)
+	_ = c.write(message{Type: typeAllocated, Slot: name})
+	c.writeMu.Unlock()
+	return nil
+}
+
+// freeSlot returns the smallest positive integer not in use as a slot.
+// The caller holds s.mu.
+func (s *Server) freeSlot() string {
+	for n := 1; ; n++ {
+		name := strconv.Itoa(n)
+		if s.slots[name] == nil {
+			return name
+		}
+	}
+}
+
+// join pairs c, a receiver, with the sender waiting at name.
+func (s *Server) join(c *serverConn, name string) *protoError {
+	s.mu.Lock()
+	if c.role != roleNone {
+		s.mu.Unlock()
+		return &protoError{code: codeUnexpected, msg: "this connection already has a code: open a new connection for another"}
+	}
+	if !s.joinRate.allow(c.ip, time.Now()) {
+		s.mu.Unlock()
+		return s.cfg.limitError(codeLimitJoinsPerIP)
+	}
+	sl := s.slots[name]
+	if sl == nil {
+		s.mu.Unlock()
+		return &protoError{code: codeNoSuchSlot, msg: "no sender is waiting under code " + name + ": check the code, and that the sender is still running"}
+	}
+	if sl.receiver != nil {
+		s.mu.Unlock()
+		return &protoError{code: codeSlotUsed, msg: "someone else already used this code: ask the sender to send again for a new code"}
+	}
+	sl.receiver = c
+	c.role, c.slot = roleReceiver, sl
+	c.idle.Stop()
+	sl.timer.Stop()
+	sl.timer = time.AfterFunc(s.cfg.HandshakeTimeout, func() { s.expireSlot(sl, codeLimitHandshake) })
+	sender := sl.sender
+	// The receiver hears "paired" first: the sender may relay at once after
+	// its own "paired", and that relay must not overtake the receiver's.
+	c.writeMu.Lock()
+	sender.writeMu.Lock()
+	s.mu.Unlock()
+
+	s.logger.Info("paired", "slot", name, "sender", sender.id, "receiver", c.id, "receiver_ip", c.ip)
+	_ = c.write(message{Type: typePaired, Slot: name})
+	c.writeMu.Unlock()
+	_ = sender.write(message{Type: typePaired, Slot: name})
+	sender.writeMu.Unlock()
+	return nil
+}
+
+// relay forwards body from c to the other side of its pair.
+func (s *Server) relay(c *serverConn, body []byte) *protoError {
+	s.mu.Lock()
+	sl := c.slot
+	if sl == nil || sl.receiver == nil {
+		s.mu.Unlock()
+		return &protoError{code: codeUnexpected, msg: "relay before the two sides were paired"}
+	}
+	peer := sl.other(c)
+	if sl.messages >= s.cfg.MaxMessagesPerSlot {
+		s.dropSlot(sl, "messages per slot limit")
+		s.mu.Unlock()
+		perr := s.cfg.limitError(codeLimitMessages)
+		s.shut(peer, perr)
+		return perr
+	}
+	sl.messages++
+	peer.writeMu.Lock()
+	s.mu.Unlock()
+
+	_ = peer.write(message{Type: typeRelay, Body: body})
+	peer.writeMu.Unlock()
+	return nil
+}
+
+// leave detaches c from the server when its connection ended. If c was in a
+// pair, the other side hears peer_left; either way c's slot is freed.
+func (s *Server) leave(c *serverConn) {
+	s.mu.Lock()
+	delete(s.conns, c)
+	c.idle.Stop()
+	sl := c.slot
+	var peer *serverConn
+	if sl != nil {
+		peer = sl.other(c)
+		reason := "sender left"
+		if c.role == roleReceiver {
+			reason = "receiver left"
+		}
+		s.dropSlot(sl, reason)
+	}
+	s.mu.Unlock()
+	if peer != nil {
+		s.shutPeerLeft(peer)
+	}
+}
+
+// expireSlot ends sl when its timer fires: code says which limit it hit.
+func (s *Server) expireSlot(sl *slot, code string) {
+	s.mu.Lock()
+	waiting := sl.receiver == nil
+	if s.slots[sl.name] != sl || waiting != (code == codeLimitSlotLifetime) {
+		s.mu.Unlock() // freed, or paired meanwhile: an old timer
+		return
+	}
+	sender, receiver := sl.sender, sl.receiver
+	s.dropSlot(sl, code)
+	s.mu.Unlock()
+	perr := s.cfg.limitError(code)
+	s.shut(sender, perr)
+	if receiver != nil {
+		s.shut(receiver, perr)
+	}
+}
+
+// expireIdle ends c if it still has not allocated, claimed or joined.
+func (s *Server) expireIdle(c *serverConn) {
+	s.mu.Lock()
+	_, live := s.conns[c]
+	idle := live && c.role == roleNone
+	s.mu.Unlock()
+	if idle {
+		perr := s.cfg.limitError(codeLimitIdle)
+		s.logger.Info("rejected", "conn", c.id, "ip", c.ip, "code", perr.code, "reason", perr.msg)
+		s.shut(c, perr)
+	}
+}
+
+// dropSlot frees sl and detaches its connections. The caller holds s.mu.
+func (s *Server) dropSlot(sl *slot, reason string) {
+	sl.timer.Stop()
+	if s.slots[sl.name] == sl {
+		delete(s.slots, sl.name)
+	}
+	for _, c := range []*serverConn{sl.sender, sl.receiver} {
+		if c != nil && c.slot == sl {
+			c.slot = nil
+		}
+	}
+	s.logger.Info("slot freed", "slot", sl.name, "reason", reason)
+}

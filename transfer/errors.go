@@ -1,0 +1,132 @@
+package transfer
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+)
+
+// errKind classifies an error frame, so that the peer can wrap the right sentinel.
+type errKind uint8
+
+const (
+	kindFailed     errKind = 0 // anything else: disk full, unreadable source, ...
+	kindIntegrity  errKind = 1
+	kindExists     errKind = 2
+	kindUnsafeName errKind = 3
+	kindProtocol   errKind = 4
+	kindVersion    errKind = 5
+	kindDeclined   errKind = 6
+)
+
+var kindSentinels = []struct {
+	kind errKind
+	err  error
+}{
+	{kindIntegrity, ErrIntegrity},
+	{kindExists, ErrExists},
+	{kindUnsafeName, ErrUnsafeName},
+	{kindProtocol, ErrProtocol},
+	{kindVersion, ErrVersion},
+	{kindDeclined, ErrDeclined},
+}
+
+func (k errKind) sentinel() error {
+	for _, ks := range kindSentinels {
+		if ks.kind == k {
+			return ks.err
+		}
+	}
+	return nil
+}
+
+// peerMessage turns a local error into the kind and text of an error frame. The
+// text leaves out the sentinel's own words, which the peer adds back.
+func peerMessage(err error) (errKind, string) {
+	msg := err.Error()
+	for _, ks := range kindSentinels {
+		if errors.Is(err, ks.err) {
+			msg, ok := strings.CutPrefix(msg, ks.err.Error()+": ")
+			if !ok {
+				msg = strings.TrimPrefix(msg, ks.err.Error()+" ")
+			}
+			return ks.kind, msg
+		}
+	}
+	return kindFailed, msg
+}
+
+// remoteError is what the peer reported in an error frame.
+type remoteError struct {
+	kind errKind
+	peer string // "sender" or "receiver"
+	msg  string // as received; escaped when displayed
+}
+
+func (e *remoteError) Error() string {
+	if e.kind == kindDeclined {
+		if e.msg == "" {
+			return ErrDeclined.Error()
+		}
+		return ErrDeclined.Error() + ": " + escapeText(e.msg)
+	}
+	s := "the " + e.peer + " reported: " + escapeText(e.msg)
+	if se := e.kind.sentinel(); se != nil {
+		return se.Error() + ": " + s
+	}
+	return s
+}
+
+func (e *remoteError) Unwrap() error { return e.kind.sentinel() }
+
+// quoteName shows a name that may come from the peer: quoted and escaped like
+// strconv.Quote (control characters, escapes, bidi overrides and invalid UTF-8
+// never reach a terminal raw), and shortened when very long.
+func quoteName(name string) string {
+	const max = 200
+	if len(name) <= max {
+		return strconv.Quote(name)
+	}
+	return fmt.Sprintf("%s... (%d bytes)", strconv.Quote(strings.ToValidUTF8(name[:max], "")), len(name))
+}
+
+// escapeText makes a message from the peer safe to print: printable characters
+// stay as they are, everything else is shown as an escape. It is cut to
+// maxMessageLen.
+func escapeText(s string) string {
+	if len(s) > maxMessageLen {
+		s = s[:maxMessageLen]
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && n == 1:
+			fmt.Fprintf(&b, `\x%02x`, s[i])
+		case r == ' ' || (strconv.IsPrint(r) && !isBidiControl(r)):
+			b.WriteRune(r)
+		case r < 0x10000:
+			fmt.Fprintf(&b, `\u%04x`, r)
+		default:
+			fmt.Fprintf(&b, `\U%08x`, r)
+		}
+		i += n
+	}
+	return b.String()
+}
+
+// humanBytes formats n in binary units for messages.
+func humanBytes(n int64) string {
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	div, exp := int64(unit), 0
+	for m := n / unit; m >= unit; m /= unit {
+		div *= unit
+		exp++
+	}
+	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
+}

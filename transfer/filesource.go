@@ -1,0 +1,187 @@
+package transfer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sync"
+)
+
+// FileSource offers files and directories from the local file system.
+type FileSource struct {
+	manifest Manifest
+	paths    []string // OS path of each entry
+	skipped  []Skipped
+}
+
+// Skipped is something NewFileSource found inside a directory and left out.
+type Skipped struct {
+	Path   string // OS path
+	Reason string // e.g. "symbolic link"
+}
+
+var _ Source = (*FileSource)(nil)
+
+// NewFileSource builds a source from paths given by the user.
+//
+// A regular file becomes one entry named by its base name. A directory becomes
+// an entry for itself (named by its base name) and one for everything below it,
+// as slash-separated paths under that name: subdirectories (empty ones too) and
+// regular files (empty ones too). Symbolic links and special files inside
+// directories are not followed nor sent; Skipped lists them. A symbolic link
+// given as an argument is followed, since the user named it.
+func NewFileSource(paths ...string) (*FileSource, error) {
+	if len(paths) == 0 {
+		return nil, errors.New("file source: no files given")
+	}
+	s := &FileSource{}
+	seen := map[string]string{} // folded top-level name -> argument
+	for _, p := range paths {
+		fi, err := os.Stat(p)
+		if err != nil {
+			return nil, fmt.Errorf("file source: %w", err)
+		}
+		abs, err := filepath.Abs(p)
+		if err != nil {
+			return nil, fmt.Errorf("file source: %w", err)
+		}
+		name := filepath.Base(abs)
+		if filepath.Dir(abs) == abs {
+			return nil, fmt.Errorf("file source: cannot send the root directory %q: name a directory inside it", p)
+		}
+		if prev, dup := seen[foldName(name)]; dup {
+			return nil, fmt.Errorf("file source: %q and %q would both arrive as %q: rename one or send them separately", prev, p, name)
+		}
+		seen[foldName(name)] = p
+		switch {
+		case fi.Mode().IsRegular():
+			err = s.add(p, name, fi)
+		case fi.IsDir():
+			err = s.walk(p, name)
+		default:
+			err = fmt.Errorf("file source: %q is a %v, not a regular file or directory", p, fi.Mode().Type())
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+func (s *FileSource) add(osPath, name string, fi fs.FileInfo) error {
+	e := Entry{Path: name, Mode: fi.Mode().Perm()}
+	if fi.IsDir() {
+		e.Mode |= fs.ModeDir
+	} else {
+		e.Size = fi.Size()
+	}
+	if err := ValidateName(name); err != nil {
+		return fmt.Errorf("file source: cannot send %q: %w; rename it", osPath, err)
+	}
+	if len(s.manifest.Entries) >= MaxEntries {
+		return fmt.Errorf("file source: more than %d files and directories; send fewer at once", MaxEntries)
+	}
+	s.manifest.Entries = append(s.manifest.Entries, e)
+	s.manifest.TotalBytes += e.Size
+	s.paths = append(s.paths, osPath)
+	return nil
+}
+
+func (s *FileSource) walk(root, name string) error {
+	return filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return fmt.Errorf("file source: %w", err)
+		}
+		if !d.IsDir() && !d.Type().IsRegular() {
+			reason := "special file"
+			if d.Type()&fs.ModeSymlink != 0 {
+				reason = "symbolic link"
+			}
+			s.skipped = append(s.skipped, Skipped{Path: p, Reason: reason})
+			return nil
+		}
+		fi, err := d.Info()
+		if err != nil {
+			return fmt.Errorf("file source: %w", err)
+		}
+		rel, err := filepath.Rel(root, p)
+		if err != nil {
+			return fmt.Errorf("file source: %w", err)
+		}
+		entry := name
+		if rel != "." {
+			entry = name + "/" + filepath.ToSlash(rel)
+		}
+		return s.add(p, entry, fi)
+	})
+}
+
+// Manifest implements Source.
+func (s *FileSource) Manifest() Manifest { return s.manifest }
+
+// Skipped lists the symbolic links and special files found inside directories
+// and left out, in walk order.
+func (s *FileSource) Skipped() []Skipped { return s.skipped }
+
+// Open implements Source: it opens entry i's file, which must still be a
+// regular file.
+func (s *FileSource) Open(ctx context.Context, i int) (io.ReadCloser, error) {
+	if i < 0 || i >= len(s.paths) || s.manifest.Entries[i].Mode.IsDir() {
+		return nil, fmt.Errorf("file source: entry %d is not a file", i)
+	}
+	f, err := os.Open(s.paths[i])
+	if err != nil {
+		return nil, fmt.Errorf("file source: %w", err)
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("file source: %w", err)
+	}
+	if !fi.Mode().IsRegular() {
+		f.Close()
+		return nil, fmt.Errorf("file source: %q is no longer a regular file", s.paths[i])
+	}
+	return f, nil
+}
+
+// ReaderSource offers a single stream of unknown length, such as standard
+// input. It can be opened once; a stream cannot be resumed.
+type ReaderSource struct {
+	name   string
+	mode   fs.FileMode
+	mu     sync.Mutex
+	r      io.Reader
+	opened bool
+}
+
+// NewReaderSource offers r as one file called name, with permissions 0644.
+func NewReaderSource(name string, r io.Reader) (*ReaderSource, error) {
+	if err := ValidateName(name); err != nil {
+		return nil, fmt.Errorf("reader source: %w", err)
+	}
+	return &ReaderSource{name: name, mode: 0o644, r: r}, nil
+}
+
+// Manifest implements Source.
+func (s *ReaderSource) Manifest() Manifest {
+	return Manifest{Entries: []Entry{{Path: s.name, Size: -1, Mode: s.mode}}}
+}
+
+// Open implements Source.
+func (s *ReaderSource) Open(ctx context.Context, i int) (io.ReadCloser, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if i != 0 {
+		return nil, fmt.Errorf("reader source: entry %d does not exist", i)
+	}
+	if s.opened {
+		return nil, fmt.Errorf("reader source: %s can be read only once", quoteName(s.name))
+	}
+	s.opened = true
+	return io.NopCloser(s.r), nil
+}

@@ -1,0 +1,247 @@
+package transfer
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"hash"
+	"hash/crc32"
+	"io"
+	"os"
+	"path"
+	"strings"
+	"syscall"
+)
+
+// incoming is the file being received.
+type incoming struct {
+	index int
+	entry Entry
+	f     *os.File  // NAME.part; nil when an identical NAME is kept
+	w     io.Writer // f, or what a test wraps it in
+	hash  hash.Hash
+	off   int64 // bytes held so far
+}
+
+// receiveFiles reads fileBegin, data and fileEnd frames up to done.
+func (r *receiver) receiveFiles(ctx context.Context) error {
+	want := nextFile(r.m, -1)
+	for {
+		t, p, err := r.fr.next()
+		if err != nil {
+			return err
+		}
+		switch {
+		case t == frameError:
+			return r.remote(p)
+		case t == frameFileBegin && r.cur == nil:
+			at, err := decodeFileBegin(p)
+			if err != nil {
+				return err
+			}
+			if want < 0 || at.index != uint32(want) {
+				return fmt.Errorf("%w: the sender started entry %d out of order", ErrProtocol, at.index)
+			}
+			if err := r.beginFile(want, at.offset); err != nil {
+				return err
+			}
+		case t == frameData && r.cur != nil:
+			at, crc, data, err := decodeData(p)
+			if err != nil {
+				return err
+			}
+			if err := r.writeData(at, crc, data); err != nil {
+				return err
+			}
+		case t == frameFileEnd && r.cur != nil:
+			end, err := decodeFileSum(t, p)
+			if err != nil {
+				return err
+			}
+			if err := r.endFile(end); err != nil {
+				return err
+			}
+			want = nextFile(r.m, want)
+		case t == frameDone && r.cur == nil && want < 0:
+			tot, err := decodeTotals(t, p)
+			if err != nil {
+				return err
+			}
+			if tot.files != uint32(r.files) || tot.bytes != uint64(r.bytes) {
+				return fmt.Errorf("%w: the sender says it sent %d files and %d bytes, %d and %d were received",
+					ErrProtocol, tot.files, tot.bytes, r.files, r.bytes)
+			}
+			return r.fb.write(r.conn, frameDoneAck, appendTotals(nil, tot))
+		default:
+			return fmt.Errorf("%w: unexpected %s frame from the sender", ErrProtocol, t)
+		}
+	}
+}
+
+// beginFile opens NAME.part (or keeps an identical NAME) at offset, which is 0
+// or the offset of what we offered in a have record.
+func (r *receiver) beginFile(i int, offset uint64) error {
+	e := r.m.Entries[i]
+	in := &incoming{index: i, entry: e, hash: sha256.New()}
+	held := r.held[i]
+	if offset != 0 && (held == nil || uint64(held.offset) != offset) {
+		return fmt.Errorf("%w: the sender resumes %s at byte %d, which was not offered", ErrProtocol, quoteName(e.Path), offset)
+	}
+	if dir := path.Dir(e.Path); dir != "." {
+		if err := r.root.MkdirAll(dir, 0o755); err != nil {
+			return fmt.Errorf("cannot create the directory %s: %w", quoteName(dir), err)
+		}
+	}
+	if err := r.checkPart(e.Path); err != nil {
+		return err
+	}
+	part := e.Path + partSuffix
+	if offset > 0 {
+		if err := in.hash.(encoding.BinaryUnmarshaler).UnmarshalBinary(held.state); err != nil {
+			return fmt.Errorf("cannot resume %s: %w", quoteName(e.Path), err)
+		}
+		in.off = held.offset
+		r.resumed += held.offset
+		if held.final {
+			r.cur = in // identical bytes are already in place; nothing to write
+			return nil
+		}
+	}
+	flags := os.O_WRONLY | os.O_CREATE
+	if offset == 0 {
+		flags |= os.O_TRUNC
+	}
+	f, err := r.root.OpenFile(part, flags, 0o600)
+	if err != nil {
+		return diskError(e.Path, err)
+	}
+	in.f, in.w = f, f
+	r.cur = in // from here on, fail closes or removes the .part
+	if offset > 0 {
+		if err := f.Truncate(in.off); err != nil {
+			return diskError(e.Path, err)
+		}
+		if _, err := f.Seek(in.off, io.SeekStart); err != nil {
+			return diskError(e.Path, err)
+		}
+	}
+	if r.opts.wrapWriter != nil {
+		in.w = r.opts.wrapWriter(f)
+	}
+	r.reportProgress()
+	return nil
+}
+
+// writeData checks one data frame and appends it to the current file.
+func (r *receiver) writeData(at indexOffset, crc uint32, data []byte) error {
+	in := r.cur
+	e := in.entry
+	switch {
+	case at.index != uint32(in.index):
+		return fmt.Errorf("%w: data for entry %d while receiving %s", ErrProtocol, at.index, quoteName(e.Path))
+	case at.offset != uint64(in.off):
+		return fmt.Errorf("%w: data for %s at byte %d, expected byte %d", ErrProtocol, quoteName(e.Path), at.offset, in.off)
+	case e.Size >= 0 && in.off+int64(len(data)) > e.Size:
+		return fmt.Errorf("%w: %s: the sender sent more than the %d bytes it announced", ErrIntegrity, quoteName(e.Path), e.Size)
+	case e.Size < 0 && in.off+int64(len(data)) > maxFileSize:
+		return fmt.Errorf("%w: %s: the sender sent more than %d bytes", ErrIntegrity, quoteName(e.Path), int64(maxFileSize))
+	case crc32.Checksum(data, castagnoli) != crc:
+		return fmt.Errorf("%w: %s: CRC-32C mismatch in the %d bytes at byte %d", ErrIntegrity, quoteName(e.Path), len(data), in.off)
+	case in.f == nil:
+		return fmt.Errorf("%w: data for %s, which was complete", ErrProtocol, quoteName(e.Path))
+	}
+	if _, err := in.w.Write(data); err != nil {
+		return diskError(e.Path, err)
+	}
+	in.hash.Write(data)
+	in.off += int64(len(data))
+	r.written += int64(len(data))
+	r.reportProgress()
+	return nil
+}
+
+// endFile verifies the current file against the sender's size and SHA-256,
+// moves it into place and acknowledges it.
+func (r *receiver) endFile(end fileSum) error {
+	in := r.cur
+	e := in.entry
+	var sum [32]byte
+	in.hash.Sum(sum[:0])
+	switch {
+	case end.index != uint32(in.index):
+		return fmt.Errorf("%w: end of entry %d while receiving %s", ErrProtocol, end.index, quoteName(e.Path))
+	case e.Size >= 0 && in.off != e.Size:
+		return fmt.Errorf("%w: %s: the sender announced %d bytes but sent %d", ErrIntegrity, quoteName(e.Path), e.Size, in.off)
+	case end.size != uint64(in.off):
+		return fmt.Errorf("%w: %s: the sender says the file has %d bytes, %d were received", ErrIntegrity, quoteName(e.Path), end.size, in.off)
+	case end.sum != sum:
+		return fmt.Errorf("%w: %s: SHA-256 mismatch: the sender's file hashes to %x, the received bytes to %x", ErrIntegrity, quoteName(e.Path), end.sum, sum)
+	}
+	if in.f != nil {
+		part := e.Path + partSuffix
+		if err := in.f.Chmod(e.Mode.Perm() & 0o777); err != nil {
+			return diskError(e.Path, err)
+		}
+		if err := in.f.Sync(); err != nil {
+			return diskError(e.Path, err)
+		}
+		err := in.f.Close()
+		in.f = nil
+		if err != nil {
+			return diskError(e.Path, err)
+		}
+		if err := r.root.Rename(part, e.Path); err != nil {
+			return fmt.Errorf("cannot move %s into place: %w", quoteName(part), err)
+		}
+	}
+	r.cur = nil
+	r.files++
+	r.bytes += in.off
+	if r.opts.Progress != nil {
+		r.opts.Progress.FileDone(FileResult{Path: e.Path, Size: in.off, SHA256: hex.EncodeToString(sum[:])})
+	}
+	ack := fileSum{index: uint32(in.index), size: uint64(in.off), sum: sum}
+	return r.fb.write(r.conn, frameFileAck, appendFileSum(nil, ack))
+}
+
+// closeCurrent closes the file being received when the transfer fails: after
+// an integrity failure its .part is removed, otherwise it is kept to resume.
+// It returns a note for the error message.
+func (r *receiver) closeCurrent(err error) string {
+	in := r.cur
+	if in == nil || in.f == nil {
+		return ""
+	}
+	part := in.entry.Path + partSuffix
+	in.f.Sync()
+	in.f.Close()
+	in.f = nil
+	if errors.Is(err, ErrIntegrity) {
+		if rerr := r.root.Remove(part); rerr != nil {
+			return fmt.Sprintf("; could not remove %s: %v", quoteName(part), rerr)
+		}
+		return fmt.Sprintf("; %s was removed", quoteName(part))
+	}
+	note := fmt.Sprintf("; the %s received so far are kept in %s", humanBytes(in.off), quoteName(part))
+	if !strings.Contains(err.Error(), "to resume") {
+		note += ": run the same command again to resume"
+	}
+	return note
+}
+
+// diskError explains a failed write to name, spelling out a full disk.
+func diskError(name string, err error) error {
+	if errors.Is(err, syscall.ENOSPC) {
+		return fmt.Errorf("disk full while writing %s: free space and run the same command again to resume", quoteName(name))
+	}
+	return fmt.Errorf("cannot write %s: %w", quoteName(name), err)
+}
+
+func (r *receiver) reportProgress() {
+	if r.opts.Progress != nil {
+		r.opts.Progress.Transferred(r.resumed+r.written, r.m.TotalBytes)
+	}
+}

@@ -1,0 +1,114 @@
+package transfer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"io"
+)
+
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+
+// sendFile streams entry i: fileBegin, data frames, fileEnd. It does not wait
+// for the receiver's ack; drainAcks picks acks up between frames.
+func (s *sender) sendFile(ctx context.Context, i int) error {
+	s.current = i
+	e := s.m.Entries[i]
+	rc, err := s.src.Open(ctx, i)
+	if err != nil {
+		return fmt.Errorf("cannot read %s: %w", quoteName(e.Path), err)
+	}
+	defer func() { rc.Close() }()
+
+	s.hash.Reset()
+	var off int64
+	if h, ok := s.haves[uint32(i)]; ok {
+		if s.prefixMatches(rc, h) {
+			off = int64(h.offset)
+		} else {
+			// The receiver holds other bytes: start again from the beginning.
+			rc.Close()
+			if rc, err = s.src.Open(ctx, i); err != nil {
+				return fmt.Errorf("cannot read %s: %w", quoteName(e.Path), err)
+			}
+			s.hash.Reset()
+		}
+	}
+	begin := indexOffset{index: uint32(i), offset: uint64(off)}
+	if err := s.fb.write(s.conn, frameFileBegin, appendIndexOffset(nil, begin)); err != nil {
+		return err
+	}
+	s.resumed += off
+	s.reportProgress()
+
+	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		want := s.chunk
+		if e.Size >= 0 {
+			want = int(min(int64(want), e.Size-off))
+			if want == 0 {
+				break
+			}
+		}
+		data := s.buf[frameHeaderLen+dataHeaderLen : frameHeaderLen+dataHeaderLen+want]
+		n, rerr := io.ReadFull(rc, data)
+		if n > 0 {
+			if err := s.writeData(uint32(i), off, data[:n]); err != nil {
+				return err
+			}
+			off += int64(n)
+			if err := s.drainAcks(); err != nil {
+				return err
+			}
+		}
+		if errors.Is(rerr, io.EOF) || errors.Is(rerr, io.ErrUnexpectedEOF) {
+			if e.Size >= 0 && off < e.Size {
+				return fmt.Errorf("%s shrank while it was being sent: it ended after %d of its %d bytes; send it again when it no longer changes",
+					quoteName(e.Path), off, e.Size)
+			}
+			break
+		}
+		if rerr != nil {
+			return fmt.Errorf("cannot read %s: %w", quoteName(e.Path), rerr)
+		}
+	}
+
+	end := fileSum{index: uint32(i), size: uint64(off)}
+	s.hash.Sum(end.sum[:0])
+	if err := s.fb.write(s.conn, frameFileEnd, appendFileSum(nil, end)); err != nil {
+		return err
+	}
+	s.pending = append(s.pending, end)
+	s.bytes += off
+	return s.drainAcks()
+}
+
+// writeData sends one data frame from s.buf, whose payload area holds data.
+func (s *sender) writeData(index uint32, off int64, data []byte) error {
+	s.hash.Write(data)
+	putDataHeader(s.buf[frameHeaderLen:], indexOffset{index: index, offset: uint64(off)}, crc32.Checksum(data, castagnoli))
+	frame := s.buf[:frameHeaderLen+dataHeaderLen+len(data)]
+	frame[0] = byte(frameData)
+	if _, err := s.conn.Write(finishFrame(frame)); err != nil {
+		return writeError(err)
+	}
+	s.sent += int64(len(data))
+	s.reportProgress()
+	return nil
+}
+
+// prefixMatches hashes the first h.offset bytes of rc into s.hash and reports
+// whether they are the bytes the receiver holds. s.hash then goes on to cover
+// the whole file.
+func (s *sender) prefixMatches(rc io.Reader, h haveRecord) bool {
+	n, err := io.CopyBuffer(s.hash, io.LimitReader(rc, int64(h.offset)), s.buf)
+	if err != nil || n != int64(h.offset) {
+		return false
+	}
+	var sum [32]byte
+	s.hash.Sum(sum[:0])
+	return sum == h.sum
+}
