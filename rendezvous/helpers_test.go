@@ -46,8 +46,8 @@ func newLogWatch(t *testing.T) *logWatch {
 }
 
 func (w *logWatch) Enabled(context.Context, slog.Level) bool { return true }
-func (w *logWatch) WithAttrs([]slog.Attr) slog.Handler     { return w }
-func (w *logWatch) WithGroup(string) slog.Handler          { return w }
+func (w *logWatch) WithAttrs([]slog.Attr) slog.Handler       { return w }
+func (w *logWatch) WithGroup(string) slog.Handler            { return w }
 
 func (w *logWatch) Handle(ctx context.Context, r slog.Record) error {
 	rec := logRecord{msg: r.Message, attrs: map[string]string{}}

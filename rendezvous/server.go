@@ -145,9 +145,8 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	}
 	s.mu.Unlock()
 
-	bye := &protoError{code: codeShuttingDown, msg: "the rendezvous server is shutting down; try again in a moment"}
 	for _, c := range conns {
-		s.shut(c, bye)
+		s.shut(c, errShuttingDown)
 	}
 	done := make(chan struct{})
 	go func() {
@@ -165,6 +164,8 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	<-done
 	return fmt.Errorf("rendezvous server shutdown: %w", ctx.Err())
 }
+
+var errShuttingDown = &protoError{code: codeShuttingDown, msg: "the rendezvous server is shutting down; try again in a moment"}
 
 // Close closes all connections, giving clients a moment to hear why.
 func (s *Server) Close() error {

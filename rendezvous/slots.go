@@ -151,8 +151,13 @@ func (s *Server) leave(c *serverConn) {
 		}
 		s.dropSlot(sl, reason)
 	}
+	closing := s.closed
 	s.mu.Unlock()
-	if peer != nil {
+	switch {
+	case peer == nil:
+	case closing: // the peer is told the real reason
+		s.shut(peer, errShuttingDown)
+	default:
 		s.shutPeerLeft(peer)
 	}
 }

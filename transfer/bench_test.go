@@ -2,6 +2,10 @@ package transfer
 
 import (
 	"context"
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"testing"
 )
 
@@ -14,7 +18,10 @@ func BenchmarkSendReceive(b *testing.B) {
 	b.SetBytes(size)
 	b.ReportAllocs()
 	for b.Loop() {
-		sent, got := pair(b, context.Background(), src, SendOptions{}, ReceiveOptions{Dir: out, Overwrite: true})
+		if err := os.Remove(filepath.Join(out, "bench.bin")); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			b.Fatal(err)
+		}
+		sent, got := pair(b, context.Background(), src, SendOptions{}, ReceiveOptions{Dir: out})
 		if sent.err != nil || got.err != nil {
 			b.Fatalf("send: %v; receive: %v", sent.err, got.err)
 		}

@@ -69,6 +69,9 @@ func NewFileSource(paths ...string) (*FileSource, error) {
 			return nil, err
 		}
 	}
+	if err := checkEntries(s.manifest.Entries); err != nil {
+		return nil, fmt.Errorf("file source: %w; rename one of them", err)
+	}
 	return s, nil
 }
 

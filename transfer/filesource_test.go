@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"reflect"
 	"strings"
-	"syscall"
 	"testing"
 )
 
@@ -29,7 +28,7 @@ func TestFileSourceWalksDirectories(t *testing.T) {
 		t.Fatal(err)
 	}
 	fifo := filepath.Join(dir, "fifo")
-	hasFifo := syscall.Mkfifo(fifo, 0o644) == nil
+	hasFifo := mkfifo(fifo) == nil
 
 	s, err := NewFileSource(dir, filepath.Join(base, "secret.txt"))
 	if err != nil {

@@ -1,0 +1,151 @@
+package e2e
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+)
+
+// TestWrongCodeBurnsTheSlot: a receiver with the wrong words makes both sides
+// exit 3 with nothing written, and the right code no longer works afterwards.
+func TestWrongCodeBurnsTheSlot(t *testing.T) {
+	server := startRendezvous(t)
+	src, out := t.TempDir(), t.TempDir()
+	path, _ := randomFile(t, src, "precious.bin", 1<<20)
+
+	sender := start(t, nil, nil, bin.ferry, "send", "--server", server, "--code", "21-right-words", "--json", path)
+	sender.waitEvent("code", 30*time.Second)
+	guesser := start(t, nil, nil, bin.ferry, "receive", "--server", server, "--yes", "--out", out, "--json", "21-wrong-guess")
+	gc, gevents := guesser.wait(60 * time.Second)
+	sc, sevents := sender.wait(60 * time.Second)
+	if gc != 3 || sc != 3 {
+		t.Fatalf("exit codes: guesser %d, sender %d, want 3 and 3\nguesser stderr:\n%s\nsender stderr:\n%s", gc, sc, guesser.stderr, sender.stderr)
+	}
+	for name, evs := range map[string][]event{"guesser": gevents, "sender": sevents} {
+		e, ok := findEvent(evs, "error")
+		if !ok || e.str("kind") != "wrong_code" || !strings.Contains(e.str("message"), "wrong code") {
+			t.Fatalf("%s error event = %v, want kind wrong_code with a message saying wrong code", name, e)
+		}
+	}
+	if !strings.Contains(sender.stderr.String(), "ask for a new code") {
+		t.Fatalf("sender's message does not say what to do:\n%s", sender.stderr)
+	}
+	if names := dirNames(t, out); len(names) != 0 {
+		t.Fatalf("output dir holds %v after a wrong code, want nothing", names)
+	}
+
+	late := start(t, nil, nil, bin.ferry, "receive", "--server", server, "--yes", "--out", out, "--json", "21-right-words")
+	if lc, _ := late.wait(60 * time.Second); lc != 3 {
+		t.Fatalf("the right code after a wrong guess: exit %d, want 3 (the slot is gone); stderr:\n%s", lc, late.stderr)
+	}
+	if names := dirNames(t, out); len(names) != 0 {
+		t.Fatalf("output dir holds %v, want nothing", names)
+	}
+}
+
+// recorder is a websocket proxy between clients and a real ferry-rendezvous
+// that records every message in both directions.
+type recorder struct {
+	mu       sync.Mutex
+	messages []string
+}
+
+func (r *recorder) record(m []byte) {
+	r.mu.Lock()
+	r.messages = append(r.messages, string(m))
+	r.mu.Unlock()
+}
+
+func (r *recorder) all() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]string(nil), r.messages...)
+}
+
+func startRecorder(t *testing.T, upstream string) (string, *recorder) {
+	t.Helper()
+	rec := &recorder{}
+	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		up, resp, err := websocket.Dial(req.Context(), upstream+req.URL.Path, nil)
+		if err != nil {
+			status := http.StatusBadGateway
+			if resp != nil {
+				status = resp.StatusCode
+			}
+			http.Error(w, err.Error(), status)
+			return
+		}
+		down, err := websocket.Accept(w, req, nil)
+		if err != nil {
+			up.CloseNow()
+			return
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		pipe := func(from, to *websocket.Conn) {
+			defer cancel()
+			for {
+				typ, msg, err := from.Read(ctx)
+				if err != nil {
+					var ce websocket.CloseError
+					if errors.As(err, &ce) {
+						_ = to.Close(ce.Code, ce.Reason)
+					} else {
+						to.CloseNow()
+					}
+					return
+				}
+				rec.record(msg)
+				if err := to.Write(ctx, typ, msg); err != nil {
+					return
+				}
+			}
+		}
+		go pipe(down, up)
+		pipe(up, down)
+		<-ctx.Done()
+	}))
+	t.Cleanup(hs.Close)
+	return "ws://" + strings.TrimPrefix(hs.URL, "http://"), rec
+}
+
+// TestRendezvousSeesNothing: through a proxy that records every message
+// between the clients and a real ferry-rendezvous, a transfer succeeds and the
+// recording holds no SDP, no ICE candidate, no file name and no code word.
+func TestRendezvousSeesNothing(t *testing.T) {
+	server := startRendezvous(t)
+	proxy, rec := startRecorder(t, server)
+	src, out := t.TempDir(), t.TempDir()
+	path, sum := randomFile(t, src, "secret-plans.bin", 4<<20)
+
+	sender := start(t, nil, nil, bin.ferry, "send", "--server", proxy, "--code", "31-quokka-zephyr", "--json", path)
+	sender.waitEvent("code", 30*time.Second)
+	receiver := start(t, nil, nil, bin.ferry, "receive", "--server", proxy, "--yes", "--out", out, "--json", "31-quokka-zephyr")
+	rc, _ := receiver.wait(transferTimeout)
+	sc, _ := sender.wait(transferTimeout)
+	if rc != 0 || sc != 0 {
+		t.Fatalf("exit codes: receiver %d, sender %d\nreceiver stderr:\n%s\nsender stderr:\n%s", rc, sc, receiver.stderr, sender.stderr)
+	}
+	if got := fileSHA256(t, filepath.Join(out, "secret-plans.bin")); got != sum {
+		t.Fatalf("received sha256 %s, want %s", got, sum)
+	}
+	msgs := rec.all()
+	if len(msgs) < 6 {
+		t.Fatalf("the proxy recorded only %d messages; is it in the path?", len(msgs))
+	}
+	for _, m := range msgs {
+		for _, secret := range []string{"v=0", "a=fingerprint", "candidate", "ice-pwd", "ice-ufrag", "secret-plans", "quokka", "zephyr"} {
+			if strings.Contains(strings.ToLower(m), secret) {
+				t.Fatalf("the rendezvous server saw %q in a message: %.300s", secret, m)
+			}
+		}
+	}
+}
