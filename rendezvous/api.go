@@ -13,6 +13,13 @@
 //	(*Conn).WaitPeer(ctx) error                 -- sender: until a receiver joined
 //	(*Conn).Send(ctx, []byte) error / Recv(ctx) ([]byte, error)  -- opaque relay
 //	(*Conn).Close() error
+//
+// Added by the implementation (see protocol.go for the wire protocol):
+//
+//	(*Server).Shutdown(ctx) error               -- tells clients, waits; Close() = Shutdown with 2 s grace
+//	Config (limits; zero fields = DefaultConfig()), (*Server).Config()
+//	ErrSlotUsed (also matches ErrSlotTaken), *ServerError{Code, Message}
+//	Version, WSPath, VersionHeader; package rendezvoustest: Start(t, logger, cfg)
 package rendezvous
 
 import "errors"

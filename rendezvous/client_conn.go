@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
 	"sync"
@@ -53,11 +54,15 @@ type Conn struct {
 
 func newConn(ws *websocket.Conn, u string, welcome message) *Conn {
 	ctx, cancel := context.WithCancel(context.Background())
+	maxMessage := welcome.MaxMessageSize
+	if maxMessage <= 0 { // not announced: let the server judge
+		maxMessage = math.MaxInt
+	}
 	c := &Conn{
 		ws:         ws,
 		url:        u,
 		ice:        welcome.ICEServers,
-		maxMessage: welcome.MaxMessageSize,
+		maxMessage: maxMessage,
 		stopRead:   cancel,
 		done:       make(chan struct{}),
 		allocated:  make(chan string, 1),

@@ -107,23 +107,30 @@ func TestLimitIdleTimeout(t *testing.T) {
 	c := dial(t, srv.URL)
 	err := c.WaitPeer(testCtx(t))
 	wantErr(t, err, rendezvous.ErrLimit, "without asking for or using a code", "--idle-timeout")
+}
 
-	// A client that allocated is not idle.
+func TestIdleTimeoutSparesClientsWithCodes(t *testing.T) {
+	// Long enough for a loaded machine to Allocate or Join right after Dial.
+	srv, log := start(t, rendezvous.Config{IdleTimeout: time.Second})
+	ctx := testCtx(t)
 	s := dial(t, srv.URL)
-	slot, err := s.Allocate(testCtx(t))
+	slot, err := s.Allocate(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Waiting here longer than the idle timeout: the pairing below proves
-	// the sender survived it. (The receiver joins right after dialing.)
+	// A connection opened after the sender's code is idle for longer than
+	// the timeout once it is cut: the sender has been waiting longer still.
 	idle := dial(t, srv.URL)
-	_ = idle.WaitPeer(testCtx(t)) // ends by the idle timeout
+	wantErr(t, idle.WaitPeer(ctx), rendezvous.ErrLimit, "--idle-timeout")
 	r := dial(t, srv.URL)
-	if err := r.Join(testCtx(t), slot); err != nil {
+	if err := r.Join(ctx, slot); err != nil {
 		t.Fatalf("Join after the idle timeout: %v", err)
 	}
-	if err := s.WaitPeer(testCtx(t)); err != nil {
+	if err := s.WaitPeer(ctx); err != nil {
 		t.Fatal(err)
 	}
 	exchange(t, s, r)
+	if n, _ := log.count("rejected", "code", "limit_idle_timeout"); n != 1 {
+		t.Errorf("%d connections cut as idle, want 1", n)
+	}
 }

@@ -1,6 +1,7 @@
 package rendezvous_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"slices"
@@ -278,5 +279,48 @@ func TestManySlots(t *testing.T) {
 		if !seen[strconv.Itoa(i)] {
 			t.Errorf("slot %d was not handed out; got %v", i, seen)
 		}
+	}
+}
+
+func TestCallsHonourContext(t *testing.T) {
+	srv, _ := start(t, rendezvous.Config{})
+	ctx, cancel := context.WithCancel(testCtx(t))
+	cancel()
+	if _, err := rendezvous.Dial(ctx, srv.URL); !errors.Is(err, context.Canceled) {
+		t.Errorf("Dial with a cancelled context: %v", err)
+	}
+
+	s := dial(t, srv.URL)
+	if _, err := s.Allocate(testCtx(t)); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.WaitPeer(ctx); !errors.Is(err, context.Canceled) {
+		t.Errorf("WaitPeer with a cancelled context: %v", err)
+	}
+	sender, receiver, _ := pair(t, srv.URL)
+	if _, err := receiver.Recv(ctx); !errors.Is(err, context.Canceled) {
+		t.Errorf("Recv with a cancelled context: %v", err)
+	}
+	if err := sender.Send(ctx, []byte("x")); !errors.Is(err, context.Canceled) {
+		t.Errorf("Send with a cancelled context: %v", err)
+	}
+	// A Recv that gave up leaves the connection usable.
+	exchange(t, sender, receiver)
+}
+
+func TestCloseEndsPendingCalls(t *testing.T) {
+	srv, _ := start(t, rendezvous.Config{})
+	s := dial(t, srv.URL)
+	if _, err := s.Allocate(testCtx(t)); err != nil {
+		t.Fatal(err)
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- s.WaitPeer(testCtx(t)) }()
+	_ = s.Close()
+	if err := <-errc; err == nil || errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("WaitPeer after Close = %v, want a closed-connection error", err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatalf("second Close: %v", err)
 	}
 }

@@ -56,6 +56,7 @@ func (c *serverConn) forceClose() {
 	c.cancel()
 	if c.nc != nil {
 		_ = c.nc.Close()
+		return
 	}
 	_ = c.ws.CloseNow()
 }
@@ -90,16 +91,17 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 	s.wg.Add(1)
 	defer s.wg.Done()
 	s.conns[c] = struct{}{}
+	// The idle clock starts once the welcome is on its way (and no message
+	// from c can have been handled before it).
+	c.writeMu.Lock()
 	c.idle = time.AfterFunc(s.cfg.IdleTimeout, func() { s.expireIdle(c) })
 	s.mu.Unlock()
+	err = c.write(message{Type: typeWelcome, Version: s.version, ICEServers: s.cfg.ICEServers, MaxMessageSize: s.cfg.MaxMessageSize})
+	c.writeMu.Unlock()
 	s.logger.Debug("connection opened", "conn", c.id, "ip", c.ip)
 
 	s.wg.Add(1)
 	go s.keepAlive(c)
-
-	c.writeMu.Lock()
-	err = c.write(message{Type: typeWelcome, Version: s.version, ICEServers: s.cfg.ICEServers, MaxMessageSize: s.cfg.MaxMessageSize})
-	c.writeMu.Unlock()
 	if err == nil {
 		if perr := s.readLoop(ctx, c); perr != nil {
 			s.logger.Info("rejected", "conn", c.id, "ip", c.ip, "code", perr.code, "reason", perr.msg)

@@ -68,30 +68,23 @@ func writeError(err error) error {
 // messages.
 type frameBuf struct{ b []byte }
 
-// start begins a frame of type t and returns the buffer to append the payload to.
-func (f *frameBuf) start(t frameType) []byte {
-	f.b = append(f.b[:0], byte(t), 0, 0, 0, 0)
-	return f.b
-}
-
-// finish stores the payload length of frame b (which start returned, with the
-// payload appended) and returns the bytes to write.
-func finishFrame(b []byte) []byte {
-	binary.BigEndian.PutUint32(b[1:frameHeaderLen], uint32(len(b)-frameHeaderLen))
-	return b
-}
-
-// writeFrame writes one frame of type t with payload p in one Write call.
+// write writes one frame of type t with payload p in one Write call.
 func (f *frameBuf) write(w io.Writer, t frameType, p []byte) error {
-	b := append(f.start(t), p...)
-	f.b = b
-	if _, err := w.Write(finishFrame(b)); err != nil {
+	f.b = appendFrame(f.b[:0], t, p)
+	if _, err := w.Write(f.b); err != nil {
 		return writeError(err)
 	}
 	return nil
 }
 
-// appendFrame appends a whole frame to dst; tests and encoders use it.
+// finishFrame stores the payload length in the header of frame b, built in
+// place, and returns it.
+func finishFrame(b []byte) []byte {
+	binary.BigEndian.PutUint32(b[1:frameHeaderLen], uint32(len(b)-frameHeaderLen))
+	return b
+}
+
+// appendFrame appends a whole frame to dst.
 func appendFrame(dst []byte, t frameType, p []byte) []byte {
 	dst = append(dst, byte(t), 0, 0, 0, 0)
 	binary.BigEndian.PutUint32(dst[len(dst)-4:], uint32(len(p)))

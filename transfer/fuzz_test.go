@@ -33,7 +33,7 @@ func seedFrames() [][]byte {
 	return [][]byte{
 		stream,
 		{},
-		{byte(frameData), 0xff, 0xff, 0xff, 0xff},          // over the limit
+		{byte(frameData), 0xff, 0xff, 0xff, 0xff},           // over the limit
 		{0x7f, 0, 0, 0, 0},                                  // unknown type
 		{byte(frameManifest), 0, 0, 0, 4, 0xff, 0xff, 0xff}, // cut short
 	}

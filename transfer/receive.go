@@ -25,7 +25,7 @@ import (
 // Receive closes conn and returns an error wrapping ctx.Err().
 func Receive(ctx context.Context, conn io.ReadWriteCloser, opts ReceiveOptions) (Result, error) {
 	start := time.Now()
-	r := &receiver{conn: conn, opts: opts}
+	r := &receiver{conn: conn, opts: opts, made: map[string]bool{}}
 	err := r.openDir()
 	if err == nil {
 		stop := context.AfterFunc(ctx, func() { conn.Close() })
@@ -50,6 +50,7 @@ type receiver struct {
 	fb       frameBuf
 	m        Manifest
 	held     map[int]*heldPrefix // what Dir already holds, by entry index
+	made     map[string]bool     // directories known to exist
 	cur      *incoming           // the file being received
 	files    int                 // files verified and in place
 	bytes    int64               // their sizes

@@ -90,10 +90,11 @@ func (r *receiver) beginFile(i int, offset uint64) error {
 	if offset != 0 && (held == nil || uint64(held.offset) != offset) {
 		return fmt.Errorf("%w: the sender resumes %s at byte %d, which was not offered", ErrProtocol, quoteName(e.Path), offset)
 	}
-	if dir := path.Dir(e.Path); dir != "." {
+	if dir := path.Dir(e.Path); dir != "." && !r.made[dir] {
 		if err := r.root.MkdirAll(dir, 0o755); err != nil {
 			return fmt.Errorf("cannot create the directory %s: %w", quoteName(dir), err)
 		}
+		r.made[dir] = true
 	}
 	if err := r.checkPart(e.Path); err != nil {
 		return err
