@@ -159,3 +159,20 @@ func TestSendSucceedsOnlyAfterDoneAck(t *testing.T) {
 		t.Errorf("send: %v, want the lost connection reported", got.err)
 	}
 }
+
+func TestSenderRefusesABadHaveRecord(t *testing.T) {
+	var kind errKind
+	got := sendTo(t, testContext(t), (&memSource{}).add("a", []byte("abc")), SendOptions{}, func(p *rawPeer) {
+		p.hello(roleReceiver, protocolVersion, protocolVersion)
+		p.expect(frameManifest)
+		p.expect(frameManifestEnd)
+		p.send(frameHave, appendHave(nil, haveRecord{index: 0, offset: 4}))
+		kind, _ = p.expectError()
+	})
+	if !errors.Is(got.err, ErrProtocol) || !strings.Contains(got.err.Error(), "4 bytes") {
+		t.Errorf("send: %v", got.err)
+	}
+	if kind != kindProtocol {
+		t.Errorf("the receiver was told kind %d", kind)
+	}
+}

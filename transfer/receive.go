@@ -15,10 +15,12 @@ import (
 // Every name is validated (ValidateName, duplicates, symbolic links inside Dir)
 // and existing files are checked before opts.Accept is called; nothing is
 // written before Accept returns nil. Each file is written to NAME.part and
-// renamed onto NAME only after its SHA-256 matches. A file that fails its
-// integrity checks is removed; after a cancellation, a lost connection or a
-// full disk the .part file is kept, and running the same transfer again
-// resumes from it.
+// renamed onto NAME only after its SHA-256 matches (with Overwrite, an
+// existing NAME that already holds the sender's bytes is kept and not sent
+// again; an existing symbolic link at NAME is replaced, never followed). A
+// file that fails its integrity checks is removed; after a cancellation, a
+// lost connection or a full disk the .part file is kept, and running the same
+// transfer again resumes from it.
 //
 // On error, Receive tells the sender why (when the connection still works),
 // then closes conn; on success the caller closes conn. When ctx is done,

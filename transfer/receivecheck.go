@@ -142,6 +142,7 @@ func (r *receiver) makeDirs() error {
 		if err := r.root.MkdirAll(e.Path, 0o755); err != nil {
 			return fmt.Errorf("cannot create the directory %s: %w", quoteName(e.Path), err)
 		}
+		r.made[e.Path] = true
 	}
 	return nil
 }
