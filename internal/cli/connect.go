@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -73,7 +72,7 @@ func secure(ctx context.Context, rz *rendezvous.Conn, code rendezvous.Code, side
 func askYes(ctx context.Context, ios *IOStreams, def bool) (bool, error) {
 	answer := make(chan string, 1)
 	go func() {
-		line, _ := bufio.NewReader(ios.In).ReadString('\n')
+		line, _ := ios.readLine()
 		answer <- strings.ToLower(strings.TrimSpace(line))
 	}()
 	select {

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bufio"
 	"bytes"
 	"io"
 	"os"
@@ -19,6 +20,17 @@ type IOStreams struct {
 	StderrTTY bool
 	// TermWidth returns the width of the terminal on ErrOut, or 0 when unknown.
 	TermWidth func() int
+
+	lines *bufio.Reader // answers to prompts, read from In
+}
+
+// readLine reads one answer from In. The reader is kept between calls so that
+// answers typed ahead are not lost.
+func (s *IOStreams) readLine() (string, error) {
+	if s.lines == nil {
+		s.lines = bufio.NewReader(s.In)
+	}
+	return s.lines.ReadString('\n')
 }
 
 // System returns the process's streams.
