@@ -43,7 +43,11 @@ var (
 type Entry struct {
 	Path string      // relative, slash-separated, validated on receipt
 	Size int64       // bytes; -1 when unknown (a stream)
-	Mode fs.FileMode // permission bits (and fs.ModeDir for directories, later)
+	Mode fs.FileMode // permission bits, and fs.ModeDir for directories
+	// Text marks a message to show rather than a file to write (ferry send
+	// --text). A text entry is the only entry of its manifest, has a known
+	// size of at most MaxTextSize, and goes to ReceiveOptions.Text.
+	Text bool
 }
 
 // Manifest is what the sender offers.
@@ -104,6 +108,17 @@ type ReceiveOptions struct {
 	// stop, and the sender is told.
 	Accept   func(ctx context.Context, m Manifest) error
 	Progress Progress // may be nil
+
+	// Out, when set, receives the bytes of the transfer's single file or
+	// stream instead of a file under Dir (ferry receive --out -); Dir may then
+	// be empty. A manifest with more than one entry or with a directory is
+	// declined. Bytes reach Out as they arrive, each chunk checked by CRC-32C;
+	// the whole stream's SHA-256 can only be checked at the end, so a caller
+	// must treat the output as untrusted unless Receive returns nil.
+	Out io.Writer
+	// Text receives a text message, after its SHA-256 was checked. Without
+	// it, a text message is declined.
+	Text io.Writer
 
 	limits     manifestLimits              // tests lower the manifest limits
 	wrapWriter func(w io.Writer) io.Writer // tests inject write failures (a full disk)

@@ -9,7 +9,11 @@ import (
 const (
 	entryKindFile = 0
 	entryKindDir  = 1
+	entryKindText = 2
 )
+
+// MaxTextSize bounds a text message (ferry send --text).
+const MaxTextSize = 1 << 20
 
 // checkSendEntry checks an entry that a Source offers before it goes on the wire.
 func checkSendEntry(e Entry) error {
@@ -21,6 +25,8 @@ func checkSendEntry(e Entry) error {
 		return fmt.Errorf("%s is a %v, only regular files and directories can be sent", quoteName(e.Path), e.Mode.Type())
 	case e.Mode.IsDir() && e.Size != 0:
 		return fmt.Errorf("directory %s has a size of %d", quoteName(e.Path), e.Size)
+	case e.Text && (e.Mode.IsDir() || e.Size < 0 || e.Size > MaxTextSize):
+		return fmt.Errorf("a text message must have a known size of at most %s", humanBytes(MaxTextSize))
 	case e.Size < -1 || e.Size > maxFileSize:
 		return fmt.Errorf("%s has an invalid size %d", quoteName(e.Path), e.Size)
 	}
@@ -33,8 +39,11 @@ func appendEntry(dst []byte, e Entry) []byte {
 	dst = append(dst, e.Path...)
 	dst = binary.BigEndian.AppendUint64(dst, uint64(e.Size))
 	kind := byte(entryKindFile)
-	if e.Mode.IsDir() {
+	switch {
+	case e.Mode.IsDir():
 		kind = entryKindDir
+	case e.Text:
+		kind = entryKindText
 	}
 	dst = append(dst, kind)
 	return binary.BigEndian.AppendUint16(dst, uint16(e.Mode.Perm()))
@@ -145,6 +154,11 @@ func (d *manifestDecoder) add(p []byte) error {
 				return fmt.Errorf("%w: directory %s has a size of %d", ErrProtocol, quoteName(e.Path), e.Size)
 			}
 			e.Mode |= fs.ModeDir
+		case entryKindText:
+			if e.Size < 0 || e.Size > MaxTextSize {
+				return fmt.Errorf("%w: a text message of %d bytes; the limit is %s", ErrProtocol, e.Size, humanBytes(MaxTextSize))
+			}
+			e.Text = true
 		default:
 			return fmt.Errorf("%w: entry %s has unknown kind %d", ErrProtocol, quoteName(e.Path), kind)
 		}
@@ -171,6 +185,11 @@ func (d *manifestDecoder) finish(p []byte) (Manifest, error) {
 	if int(count) != len(d.entries) || total != d.total {
 		return Manifest{}, fmt.Errorf("%w: the manifest announced %d entries and %d bytes, but listed %d entries and %d bytes",
 			ErrProtocol, count, total, len(d.entries), d.total)
+	}
+	for _, e := range d.entries {
+		if e.Text && len(d.entries) != 1 {
+			return Manifest{}, fmt.Errorf("%w: a text message must be the only entry of a manifest", ErrProtocol)
+		}
 	}
 	return Manifest{Entries: d.entries, TotalBytes: d.total}, nil
 }

@@ -28,7 +28,10 @@ import (
 func Receive(ctx context.Context, conn io.ReadWriteCloser, opts ReceiveOptions) (Result, error) {
 	start := time.Now()
 	r := &receiver{conn: conn, opts: opts, made: map[string]bool{}}
-	err := r.openDir()
+	var err error
+	if opts.Out == nil || opts.Dir != "" {
+		err = r.openDir()
+	}
 	if err == nil {
 		stop := context.AfterFunc(ctx, func() { conn.Close() })
 		err = r.run(ctx)
@@ -39,7 +42,9 @@ func Receive(ctx context.Context, conn io.ReadWriteCloser, opts ReceiveOptions) 
 	if err != nil {
 		return res, r.fail(ctx, err)
 	}
-	r.root.Close()
+	if r.root != nil {
+		r.root.Close()
+	}
 	return res, nil
 }
 
@@ -52,6 +57,7 @@ type receiver struct {
 	fb       frameBuf
 	m        Manifest
 	held     map[int]*heldPrefix // what Dir already holds, by entry index
+	sink     sink                // where a text or a single stream goes instead of Dir
 	made     map[string]bool     // directories known to exist
 	cur      *incoming           // the file being received
 	files    int                 // files verified and in place
@@ -101,32 +107,65 @@ func (r *receiver) run(ctx context.Context) error {
 	if err := checkEntries(r.m.Entries); err != nil {
 		return fmt.Errorf("%w; the transfer was refused and nothing was written: the sender may be malicious", err)
 	}
-	if err := r.checkDir(); err != nil {
-		return err
+	if err := r.chooseSink(); err != nil {
+		return r.decline(err)
+	}
+	if r.sink == nil {
+		if err := r.checkDir(); err != nil {
+			return err
+		}
 	}
 	if r.opts.Accept != nil {
 		if err := r.opts.Accept(ctx, r.m); err != nil {
 			if !errors.Is(err, ErrDeclined) {
 				return err
 			}
-			_, reason := peerMessage(err)
-			if werr := r.fb.write(r.conn, frameDecline, appendText(nil, reason)); werr != nil {
-				return werr
-			}
-			return told{err}
+			return r.decline(err)
 		}
 	}
 	r.accepted = true
-	if err := r.makeDirs(); err != nil {
-		return err
-	}
-	if err := r.findHeld(ctx); err != nil {
-		return err
+	r.held = map[int]*heldPrefix{}
+	if r.sink == nil {
+		if err := r.makeDirs(); err != nil {
+			return err
+		}
+		if err := r.findHeld(ctx); err != nil {
+			return err
+		}
 	}
 	if err := r.sendAccept(); err != nil {
 		return err
 	}
 	return r.receiveFiles(ctx)
+}
+
+// decline tells the sender that the offer was declined and why.
+func (r *receiver) decline(err error) error {
+	_, reason := peerMessage(err)
+	if werr := r.fb.write(r.conn, frameDecline, appendText(nil, reason)); werr != nil {
+		return werr
+	}
+	return told{err}
+}
+
+// chooseSink decides where a text message or a single stream goes instead of
+// files under Dir: ReceiveOptions.Text or ReceiveOptions.Out.
+func (r *receiver) chooseSink() error {
+	es := r.m.Entries
+	switch {
+	case len(es) == 1 && es[0].Text:
+		if r.opts.Text == nil {
+			return fmt.Errorf("%w: the sender sent a text message, which this receiver cannot show", ErrDeclined)
+		}
+		r.sink = &textSink{out: r.opts.Text}
+	case r.opts.Out == nil:
+	case len(es) != 1 || es[0].Mode.IsDir():
+		return fmt.Errorf("%w: the receiver asked to write a single file to standard output, but the sender offers %d entries (%s); receive into a directory instead",
+			ErrDeclined, len(es), quoteName(es[0].Path))
+	default:
+		r.sink = &streamSink{out: r.opts.Out}
+	}
+	return nil
 }
 
 // expect reads the next frame and requires type t; an error frame becomes the

@@ -90,6 +90,12 @@ func (r *receiver) beginFile(i int, offset uint64) error {
 	if offset != 0 && (held == nil || uint64(held.offset) != offset) {
 		return fmt.Errorf("%w: the sender resumes %s at byte %d, which was not offered", ErrProtocol, quoteName(e.Path), offset)
 	}
+	if r.sink != nil {
+		in.w = r.sink
+		r.cur = in
+		r.reportProgress()
+		return nil
+	}
 	if dir := path.Dir(e.Path); dir != "." && !r.made[dir] {
 		if err := r.root.MkdirAll(dir, 0o755); err != nil {
 			return fmt.Errorf("cannot create the directory %s: %w", quoteName(dir), err)
@@ -151,7 +157,7 @@ func (r *receiver) writeData(at indexOffset, crc uint32, data []byte) error {
 		return fmt.Errorf("%w: %s: the sender sent more than %d bytes", ErrIntegrity, quoteName(e.Path), int64(maxFileSize))
 	case crc32.Checksum(data, castagnoli) != crc:
 		return fmt.Errorf("%w: %s: CRC-32C mismatch in the %d bytes at byte %d", ErrIntegrity, quoteName(e.Path), len(data), in.off)
-	case in.f == nil:
+	case in.w == nil:
 		return fmt.Errorf("%w: data for %s, which was complete", ErrProtocol, quoteName(e.Path))
 	}
 	if _, err := in.w.Write(data); err != nil {
@@ -180,6 +186,11 @@ func (r *receiver) endFile(end fileSum) error {
 		return fmt.Errorf("%w: %s: the sender says the file has %d bytes, %d were received", ErrIntegrity, quoteName(e.Path), end.size, in.off)
 	case end.sum != sum:
 		return fmt.Errorf("%w: %s: SHA-256 mismatch: the sender's file hashes to %x, the received bytes to %x", ErrIntegrity, quoteName(e.Path), end.sum, sum)
+	}
+	if r.sink != nil {
+		if err := r.sink.verified(); err != nil {
+			return err
+		}
 	}
 	if in.f != nil {
 		part := e.Path + partSuffix

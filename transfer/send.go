@@ -83,6 +83,9 @@ func (s *sender) prepare(opts SendOptions) error {
 	if err := checkEntries(m.Entries); err != nil {
 		return fmt.Errorf("cannot send: %w", err)
 	}
+	if len(m.Entries) > 1 && m.Entries[0].Text {
+		return errors.New("cannot send: a text message must be sent on its own")
+	}
 	s.m = m
 	s.buf = make([]byte, frameHeaderLen+dataHeaderLen+s.chunk)
 	s.hash = sha256.New()
