@@ -84,16 +84,31 @@ func (l *lockedBuffer) String() string {
 
 // start runs a binary with args; env entries are added to the environment.
 // prefix, when given, runs the binary under another command (e.g. ip netns exec).
+// Its stdout is read as JSON Lines events.
 func start(t *testing.T, env []string, prefix []string, binary string, args ...string) *proc {
+	t.Helper()
+	return startIO(t, nil, nil, env, prefix, binary, args...)
+}
+
+// startIO is start with the process's stdin and stdout given; with a non-nil
+// stdout, no events are read.
+func startIO(t *testing.T, stdin io.Reader, stdoutTo io.Writer, env []string, prefix []string, binary string, args ...string) *proc {
 	t.Helper()
 	argv := append(append(append([]string{}, prefix...), binary), args...)
 	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Env = append(os.Environ(), env...)
+	cmd.Stdin = stdin
 	p := &proc{t: t, cmd: cmd, stderr: &lockedBuffer{}, events: make(chan event, 1024), done: make(chan struct{})}
 	cmd.Stderr = p.stderr
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
+	var stdout io.Reader = strings.NewReader("")
+	if stdoutTo != nil {
+		cmd.Stdout = stdoutTo
+	} else {
+		pipe, err := cmd.StdoutPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		stdout = pipe
 	}
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start %s: %v", binary, err)

@@ -29,6 +29,17 @@ type verifyEvent struct {
 	Verifier string `json:"verifier"`
 }
 
+type skippedEvent struct {
+	Event  string `json:"event"` // "skipped"
+	Path   string `json:"path"`
+	Reason string `json:"reason"`
+}
+
+type textEvent struct {
+	Event string `json:"event"` // "text"
+	Text  string `json:"text"`
+}
+
 type offerEvent struct {
 	Event string   `json:"event"` // "offer"
 	Files int      `json:"files"`

@@ -17,6 +17,7 @@ type IOStreams struct {
 	ErrOut io.Writer // messages, prompts and progress bars
 
 	StdinTTY  bool
+	StdoutTTY bool
 	StderrTTY bool
 	// TermWidth returns the width of the terminal on ErrOut, or 0 when unknown.
 	TermWidth func() int
@@ -40,6 +41,7 @@ func System() *IOStreams {
 		Out:       os.Stdout,
 		ErrOut:    os.Stderr,
 		StdinTTY:  term.IsTerminal(int(os.Stdin.Fd())),
+		StdoutTTY: term.IsTerminal(int(os.Stdout.Fd())),
 		StderrTTY: term.IsTerminal(int(os.Stderr.Fd())),
 		TermWidth: func() int {
 			w, _, err := term.GetSize(int(os.Stderr.Fd()))

@@ -35,6 +35,7 @@ func NewCmdReceive(ios *IOStreams, runF func(context.Context, *ReceiveOptions) e
 		Long: `Receive files from "ferry send". CODE is the code the sender printed; it may
 also come from FERRY_CODE, which keeps it out of the process list.`,
 		Example: `  ferry receive --server ws://192.168.1.5:40123 7-apple-river
+  ferry receive --server ws://192.168.1.5:40123 --out - 7-apple-river | tar x
   FERRY_CODE=42-alpha-bravo ferry receive --server wss://ferry.example.org --yes --out backups/`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -50,6 +51,9 @@ also come from FERRY_CODE, which keeps it out of the process list.`,
 			if opts.Server == "" {
 				return usageError{errors.New("no rendezvous server: pass --server URL as printed by the sender (or set FERRY_SERVER)")}
 			}
+			if opts.Out == "-" && opts.JSON {
+				return usageError{errors.New("--out - and --json would both write to standard output: use one of them")}
+			}
 			if runF != nil {
 				return runF(cmd.Context(), opts)
 			}
@@ -58,7 +62,7 @@ also come from FERRY_CODE, which keeps it out of the process list.`,
 	}
 	f := cmd.Flags()
 	f.StringVar(&opts.Server, "server", "", "rendezvous server URL, as printed by the sender; env FERRY_SERVER")
-	f.StringVar(&opts.Out, "out", ".", "directory to write the files into (created if missing)")
+	f.StringVar(&opts.Out, "out", ".", "directory to write the files into (created if missing); - writes a single file or stream to standard output")
 	f.BoolVar(&opts.Yes, "yes", false, "accept the files without asking")
 	f.BoolVar(&opts.Overwrite, "overwrite", false, "replace files that already exist")
 	f.BoolVar(&opts.JSON, "json", false, "write JSON Lines events to stdout instead of messages and progress bars")
@@ -84,7 +88,16 @@ func receive(ctx context.Context, opts *ReceiveOptions, u *ui) (transfer.Result,
 	if err != nil {
 		return transfer.Result{}, err
 	}
-	if err := os.MkdirAll(opts.Out, 0o755); err != nil {
+	topts := transfer.ReceiveOptions{
+		Dir:       opts.Out,
+		Overwrite: opts.Overwrite,
+		Accept:    func(ctx context.Context, m transfer.Manifest) error { return accept(ctx, opts, u, m) },
+		Progress:  u,
+		Text:      textOut{u},
+	}
+	if opts.Out == "-" {
+		topts.Dir, topts.Out = "", opts.IO.Out
+	} else if err := os.MkdirAll(opts.Out, 0o755); err != nil {
 		return transfer.Result{}, fmt.Errorf("output directory: %w", err)
 	}
 	rz, err := rendezvous.Dial(ctx, opts.Server)
@@ -105,17 +118,26 @@ func receive(ctx context.Context, opts *ReceiveOptions, u *ui) (transfer.Result,
 	}
 	defer pc.Close()
 	_ = rz.Close()
-	return transfer.Receive(ctx, pc, transfer.ReceiveOptions{
-		Dir:       opts.Out,
-		Overwrite: opts.Overwrite,
-		Accept:    func(ctx context.Context, m transfer.Manifest) error { return accept(ctx, opts, u, m) },
-		Progress:  u,
-	})
+	return transfer.Receive(ctx, pc, topts)
+}
+
+// textOut shows a received text message through the ui.
+type textOut struct{ u *ui }
+
+func (t textOut) Write(p []byte) (int, error) {
+	if err := t.u.text(p); err != nil {
+		return 0, err
+	}
+	return len(p), nil
 }
 
 // accept shows the offer and asks the user, unless --yes.
 func accept(ctx context.Context, opts *ReceiveOptions, u *ui, m transfer.Manifest) error {
 	u.offer(m)
+	u.sizes(m)
+	if len(m.Entries) == 1 && m.Entries[0].Text {
+		return nil // a text is shown, never written: nothing to agree to
+	}
 	what := fmt.Sprintf("%s (%s)", describe(m), humanBytes(m.TotalBytes))
 	if opts.Yes {
 		u.infof("Receiving %s.", what)

@@ -15,14 +15,18 @@ import (
 
 // SendOptions are the inputs of `ferry send`.
 type SendOptions struct {
-	IO     *IOStreams
-	Paths  []string
-	Server string
-	Code   string
-	Words  int
-	JSON   bool
-	Quiet  bool
-	Verify bool
+	IO        *IOStreams
+	Paths     []string
+	FilesFrom string // file listing paths, one per line; "-" for standard input
+	Name      string // name of the standard-input stream
+	Text      string // a text message instead of files ("-": read it from standard input)
+	TextSet   bool
+	Server    string
+	Code      string
+	Words     int
+	JSON      bool
+	Quiet     bool
+	Verify    bool
 }
 
 // NewCmdSend builds `ferry send`. runF replaces the run step in tests.
@@ -30,24 +34,33 @@ func NewCmdSend(ios *IOStreams, runF func(context.Context, *SendOptions) error) 
 	opts := &SendOptions{IO: ios}
 	cmd := &cobra.Command{
 		Use:   "send [flags] PATH...",
-		Short: "Send files to another computer",
-		Long: `Send files to another computer. ferry prints a code; run
-"ferry receive CODE" on the other computer to get the files.
+		Short: "Send files, directories, a stream or a text to another computer",
+		Long: `Send files and directories to another computer. ferry prints a code; run
+"ferry receive CODE" on the other computer to get them.
+
+PATH may be a file or a directory (sent whole, with empty directories and file
+modes; symbolic links inside are not followed and are reported), or - for
+standard input, streamed whatever its length. --text sends a message that the
+receiver prints.
 
 With no --server (and no FERRY_SERVER), ferry runs a rendezvous server inside
 this process, and the receive command it prints works on this host and from
 the local network.`,
-		Example: `  ferry send report.pdf
+		Example: `  ferry send report.pdf photos/ notes/
+  tar c project | ferry send --name project.tar -
+  ferry send --text "the wifi password is hunter2"
+  find . -name '*.log' | ferry send --files-from -
   ferry send --server wss://ferry.example.org report.pdf
   FERRY_CODE=42-alpha-bravo ferry send --json backup.tar`,
 		Args: func(cmd *cobra.Command, args []string) error {
-			if len(args) == 0 {
+			if len(args) == 0 && !cmd.Flags().Changed("text") && opts.FilesFrom == "" {
 				return usageError{errors.New("nothing to send: name at least one file, e.g. ferry send report.pdf")}
 			}
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Paths = args
+			opts.TextSet = cmd.Flags().Changed("text")
 			opts.Server = flagOrEnv(opts.Server, envServer)
 			opts.Code = flagOrEnv(opts.Code, envCode)
 			if opts.Words < 1 || opts.Words > 16 {
@@ -60,6 +73,9 @@ the local network.`,
 		},
 	}
 	f := cmd.Flags()
+	f.StringVar(&opts.FilesFrom, "files-from", "", "read the paths to send from this file, one per line (- for standard input)")
+	f.StringVar(&opts.Name, "name", "stdin", "the name the receiver gets for standard input (with PATH -)")
+	f.StringVar(&opts.Text, "text", "", "send this text message instead of files (- reads it from standard input)")
 	f.StringVar(&opts.Server, "server", "", "rendezvous server URL (ws://, wss://, http://, https://); env FERRY_SERVER; default: run one in this process")
 	f.StringVar(&opts.Code, "code", "", "use this code instead of a generated one, e.g. 42-alpha-bravo; env FERRY_CODE")
 	f.IntVar(&opts.Words, "words", rendezvous.DefaultWords, "number of words in a generated code (each adds about 11.5 bits)")
@@ -89,9 +105,12 @@ func send(ctx context.Context, opts *SendOptions, u *ui) (transfer.Result, error
 			return transfer.Result{}, usageError{err}
 		}
 	}
-	src, err := transfer.NewFileSource(opts.Paths...)
+	src, skipped, err := source(opts)
 	if err != nil {
 		return transfer.Result{}, err
+	}
+	for _, s := range skipped {
+		u.skipped(s)
 	}
 
 	server, dialURL := opts.Server, opts.Server
@@ -124,6 +143,7 @@ func send(ctx context.Context, opts *SendOptions, u *ui) (transfer.Result, error
 		}
 	}
 	m := src.Manifest()
+	u.sizes(m)
 	u.infof("Sending %s (%s).", describe(m), humanBytes(m.TotalBytes))
 	u.code(code.String(), server, receiveCommand(server, code.String()))
 
@@ -148,18 +168,40 @@ func receiveCommand(server, code string) string {
 	return "ferry receive --server " + server + " " + code
 }
 
-// describe names what a manifest holds: "report.pdf" or "3 files".
+// describe names what a manifest holds, for messages and the accept prompt:
+// "report.pdf", "a text message", or "3 files and 1 directory: photos/, a.txt".
 func describe(m transfer.Manifest) string {
-	if len(m.Entries) == 1 {
+	if len(m.Entries) == 1 && m.Entries[0].Text {
+		return "a text message"
+	}
+	if len(m.Entries) == 1 && !m.Entries[0].Mode.IsDir() {
 		return displayName(m.Entries[0].Path)
 	}
-	names := topNames(m, 3)
-	for i := range names {
-		names[i] = displayName(names[i])
+	files, dirs := 0, 0
+	isDir := map[string]bool{}
+	for _, e := range m.Entries {
+		if e.Mode.IsDir() {
+			dirs++
+			isDir[e.Path] = true
+		} else {
+			files++
+		}
 	}
-	s := fmt.Sprintf("%d files", len(m.Entries))
-	if len(names) > 0 {
-		s += " in " + strings.Join(names, ", ")
+	s := fmt.Sprintf("%d %s", files, plural(files, "file", "files"))
+	if dirs > 0 {
+		s += fmt.Sprintf(" and %d %s", dirs, plural(dirs, "directory", "directories"))
+	}
+	const show = 5
+	names := topNames(m, show)
+	for i, n := range names {
+		names[i] = displayName(n)
+		if isDir[n] {
+			names[i] += "/"
+		}
+	}
+	s += ": " + strings.Join(names, ", ")
+	if more := countTop(m) - len(names); more > 0 {
+		s += fmt.Sprintf(" and %d more", more)
 	}
 	return s
 }

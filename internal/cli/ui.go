@@ -25,7 +25,10 @@ type ui struct {
 	mu       sync.Mutex
 	bar      *progressbar.ProgressBar
 	barLabel string
-	lastJSON time.Time
+	// unknownSize is set when the transfer holds a stream of unknown length.
+	unknownSize bool
+	gotText     bool // a text message was shown: no summary line
+	lastJSON    time.Time
 }
 
 func newUI(ios *IOStreams, jsonOut, quiet bool) *ui {
@@ -75,9 +78,46 @@ func routeName(r peer.Route) string {
 	return "relay"
 }
 
+func (u *ui) skipped(s transfer.Skipped) {
+	if u.json != nil {
+		u.json.write(skippedEvent{Event: "skipped", Path: s.Path, Reason: s.Reason})
+		return
+	}
+	if !u.quiet {
+		fmt.Fprintf(u.ios.ErrOut, "Skipped %s: %s (not sent).\n", displayName(s.Path), s.Reason)
+	}
+}
+
+// text shows a received text message: on stdout, with control characters
+// escaped when stdout is a terminal; in a text event with --json.
+func (u *ui) text(b []byte) error {
+	if u.json != nil {
+		u.json.write(textEvent{Event: "text", Text: string(b)})
+		return nil
+	}
+	u.gotText = true
+	if u.ios.StdoutTTY {
+		b = []byte(terminalSafe(string(b)))
+		if len(b) > 0 && b[len(b)-1] != '\n' {
+			b = append(b, '\n')
+		}
+	}
+	_, err := u.ios.Out.Write(b)
+	return err
+}
+
 func (u *ui) verify(s string) {
 	if u.json != nil {
 		u.json.write(verifyEvent{Event: "verify", Verifier: s})
+	}
+}
+
+// sizes notes whether the manifest has a stream of unknown length.
+func (u *ui) sizes(m transfer.Manifest) {
+	for _, e := range m.Entries {
+		if e.Size < 0 {
+			u.unknownSize = true
+		}
 	}
 }
 
@@ -106,7 +146,11 @@ func (u *ui) Transferred(done, total int64) {
 		if u.barLabel == "relay" {
 			label = "via relay"
 		}
-		u.bar = progressbar.NewOptions64(total,
+		max := total
+		if u.unknownSize {
+			max = -1 // a spinner with bytes and rate, no ETA
+		}
+		u.bar = progressbar.NewOptions64(max,
 			progressbar.OptionSetWriter(u.ios.ErrOut),
 			progressbar.OptionSetDescription(label),
 			progressbar.OptionShowBytes(true),
@@ -148,6 +192,9 @@ func (u *ui) done(verb string, r transfer.Result) {
 		u.json.write(doneEvent{Event: "done", Files: r.Files, Bytes: r.Bytes, Transferred: r.Transferred, Resumed: r.Resumed, Seconds: secs})
 		return
 	}
+	if u.gotText {
+		return
+	}
 	rate := ""
 	if secs > 0 {
 		rate = fmt.Sprintf(" (%.1f MB/s)", float64(r.Transferred)/secs/1e6)
@@ -168,6 +215,16 @@ func (u *ui) fail(kind string, err error) {
 	fmt.Fprintf(u.ios.ErrOut, "ferry: %s\n", err)
 }
 
+// countTop counts the distinct first path components of the manifest.
+func countTop(m transfer.Manifest) int {
+	seen := map[string]bool{}
+	for _, e := range m.Entries {
+		top, _, _ := strings.Cut(e.Path, "/")
+		seen[top] = true
+	}
+	return len(seen)
+}
+
 // topNames returns the distinct first path components of the manifest, at most n.
 func topNames(m transfer.Manifest, n int) []string {
 	seen := map[string]bool{}
@@ -182,6 +239,23 @@ func topNames(m transfer.Manifest, n int) []string {
 		}
 	}
 	return names
+}
+
+// terminalSafe escapes control characters except newline and tab, so that a
+// text from the peer cannot drive the terminal.
+func terminalSafe(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case r == '\n' || r == '\t':
+			b.WriteRune(r)
+		case r == unicode.ReplacementChar || !unicode.IsPrint(r) && !unicode.IsSpace(r) || unicode.IsControl(r):
+			b.WriteString(strings.Trim(strconv.QuoteRune(r), "'"))
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
 }
 
 // displayName shows a name from the peer safely: printable names as they are,
