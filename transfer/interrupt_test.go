@@ -44,7 +44,7 @@ func interrupted(t *testing.T, out string, data []byte, n int) {
 	if !errors.Is(got.err, ErrPeerClosed) {
 		t.Fatalf("receive: %v, want ErrPeerClosed", got.err)
 	}
-	for _, want := range []string{`"f.bin.part"`, "run the same command again to resume"} {
+	for _, want := range []string{`"f.bin.part"`, "receive again into the same directory"} {
 		if !strings.Contains(got.err.Error(), want) {
 			t.Errorf("receive: %v, want it to say %q", got.err, want)
 		}
@@ -186,7 +186,7 @@ func TestDiskFull(t *testing.T) {
 		Dir:        out,
 		wrapWriter: func(w io.Writer) io.Writer { return &fullDisk{w: w, left: 100_000} },
 	})
-	const want = `disk full while writing "f.bin": free space and run the same command again to resume`
+	const want = `disk full while writing "f.bin": free space, then receive again into the same directory to resume`
 	if got.err == nil || !strings.Contains(got.err.Error(), want) || !strings.Contains(got.err.Error(), `kept in "f.bin.part"`) {
 		t.Errorf("receive: %v", got.err)
 	}

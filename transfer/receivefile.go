@@ -239,7 +239,7 @@ func (r *receiver) closeCurrent(err error) string {
 	}
 	note := fmt.Sprintf("; the %s received so far are kept in %s", humanBytes(in.off), quoteName(part))
 	if !strings.Contains(err.Error(), "to resume") {
-		note += ": run the same command again to resume"
+		note += ": receive again into the same directory (the sender sends again, with any code) to resume"
 	}
 	return note
 }
@@ -247,7 +247,7 @@ func (r *receiver) closeCurrent(err error) string {
 // diskError explains a failed write to name, spelling out a full disk.
 func diskError(name string, err error) error {
 	if errors.Is(err, syscall.ENOSPC) {
-		return fmt.Errorf("disk full while writing %s: free space and run the same command again to resume", quoteName(name))
+		return fmt.Errorf("disk full while writing %s: free space, then receive again into the same directory to resume", quoteName(name))
 	}
 	return fmt.Errorf("cannot write %s: %w", quoteName(name), err)
 }

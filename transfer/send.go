@@ -248,6 +248,9 @@ func (s *sender) fail(ctx context.Context, err error) error {
 	if errors.As(err, &re) && s.current < 0 {
 		where = "" // the receiver's answer to the offer says it all
 	}
+	if errors.Is(err, ErrPeerClosed) && s.current >= 0 && s.current < len(s.m.Entries) && ctx.Err() == nil {
+		where += "; the receiver keeps what arrived: send again (with any code) into the same place to resume"
+	}
 	return fmt.Errorf("send: %w%s", err, where)
 }
 
