@@ -156,22 +156,3 @@ func TestDialUnreachable(t *testing.T) {
 	_, err = rendezvous.Dial(testCtx(t), url)
 	wantErr(t, err, rendezvous.ErrUnreachable, "could not reach the rendezvous server at "+url, "connection refused", "is the server running? check --server")
 }
-
-func TestServerShutdownTellsClients(t *testing.T) {
-	srv, _ := start(t, rendezvous.Config{})
-	sender, receiver, _ := pair(t, srv.URL)
-	waiting := dial(t, srv.URL)
-	if _, err := waiting.Allocate(testCtx(t)); err != nil {
-		t.Fatal(err)
-	}
-	if err := srv.Rendezvous.Shutdown(testCtx(t)); err != nil {
-		t.Fatalf("Shutdown: %v", err)
-	}
-	for _, c := range []*rendezvous.Conn{sender, receiver} {
-		wantErr(t, recvErr(t, c), rendezvous.ErrUnreachable, "shutting down")
-	}
-	wantErr(t, waiting.WaitPeer(testCtx(t)), rendezvous.ErrUnreachable, "shutting down")
-	// New clients are turned away.
-	_, err := rendezvous.Dial(testCtx(t), srv.URL)
-	wantErr(t, err, rendezvous.ErrUnreachable, "shutting down")
-}

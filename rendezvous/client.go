@@ -37,13 +37,17 @@ func Dial(ctx context.Context, serverURL string) (*Conn, error) {
 
 // dial is Dial speaking protocol version (tests pretend to be other versions).
 func dial(ctx context.Context, serverURL string, version int) (*Conn, error) {
+	return dialWith(ctx, serverURL, version, DialOptions{})
+}
+
+func dialWith(ctx context.Context, serverURL string, version int, opts DialOptions) (*Conn, error) {
 	u, err := endpointURL(serverURL, version)
 	if err != nil {
 		return nil, err
 	}
 	dctx, cancel := context.WithTimeout(ctx, dialTimeout)
 	defer cancel()
-	ws, resp, err := websocket.Dial(dctx, u, nil)
+	ws, resp, err := websocket.Dial(dctx, u, &websocket.DialOptions{HTTPClient: opts.HTTPClient, HTTPHeader: opts.Header})
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, fmt.Errorf("rendezvous: dial %s: %w", u, ctx.Err())
@@ -100,6 +104,9 @@ func endpointURL(serverURL string, version int) (string, error) {
 
 // dialError explains a failed websocket handshake.
 func dialError(u string, version int, resp *http.Response, err error) error {
+	if why, ok := tlsReason(err); ok && resp == nil {
+		return &clientError{msg: fmt.Sprintf("could not reach the rendezvous server at %s: %s", u, why), is: ErrUnreachable, cause: err}
+	}
 	if resp == nil {
 		return &clientError{
 			msg:   fmt.Sprintf("could not reach the rendezvous server at %s: %s: is the server running? check --server", u, netReason(err)),
@@ -123,6 +130,12 @@ func dialError(u string, version int, resp *http.Response, err error) error {
 			msg: fmt.Sprintf("the server at %s has no protocol v%d endpoint (HTTP 404): it is an older ferry rendezvous server, or not one at all: upgrade the server, or check --server",
 				u, version),
 			is: ErrVersion,
+		}
+	}
+	if resp.StatusCode == http.StatusBadRequest && strings.Contains(responseText(resp), "HTTPS server") {
+		return &clientError{
+			msg: fmt.Sprintf("could not reach the rendezvous server at %s: it speaks TLS on that port: use wss:// (or https://) in --server", u),
+			is:  ErrUnreachable,
 		}
 	}
 	return &clientError{

@@ -2,6 +2,7 @@ package rendezvous
 
 import (
 	"fmt"
+	"net/netip"
 	"time"
 )
 
@@ -34,6 +35,14 @@ type Config struct {
 	// IdleTimeout is how long a client may stay connected without allocating,
 	// claiming or joining (--idle-timeout).
 	IdleTimeout time.Duration
+
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For header
+	// names the client (--trusted-proxy). Per-IP limits and logs use the TCP
+	// peer's address unless it is in one of these (see clientip.go).
+	TrustedProxies []netip.Prefix
+	// PrivateMetrics keeps GET /metrics off the server's own handler: the
+	// caller mounts MetricsHandler elsewhere (--metrics-listen).
+	PrivateMetrics bool
 }
 
 // DefaultConfig returns the defaults that a zero Config field stands for.

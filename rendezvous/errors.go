@@ -12,7 +12,8 @@ var ErrSlotUsed = errors.New("someone else already used that code")
 // ServerError is an error the rendezvous server reported (an error message, a
 // close reason or peer_left). It matches, with errors.Is, the sentinel for
 // its Code: ErrSlotTaken, ErrNoSuchSlot, ErrSlotUsed, ErrPeerGone, ErrLimit,
-// or ErrUnreachable when the server shuts down. After a ServerError the
+// or ErrUnreachable when the server shuts down (for a restart: its Message
+// then says to run the same command again). After a ServerError the
 // connection is closed: Dial again to retry.
 type ServerError struct {
 	Code    string // the protocol's error code, e.g. "slot_taken" or "limit_slots_per_ip"
@@ -50,7 +51,7 @@ var fallbackMessages = map[string]string{
 	codeSlotTaken:         "code already in use: pick another code or let ferry choose one",
 	codeNoSuchSlot:        "no sender is waiting under that code: check the code, and that the sender is still running",
 	codeSlotUsed:          "someone else already used this code: ask the sender to send again for a new code",
-	codeShuttingDown:      "the rendezvous server is shutting down; try again in a moment",
+	codeShuttingDown:      restartingMessage,
 	typePeerLeft:          "the other side left",
 	codeLimitMessages:     "too many messages for one code (server flag --max-messages-per-slot); start again with a new code",
 	codeLimitSlotLifetime: "nobody used the code in time (server flag --slot-lifetime); send again for a new code",
@@ -66,6 +67,9 @@ var fallbackMessages = map[string]string{
 func newServerError(code, msg string) *ServerError {
 	code = printable(truncate(code, 64))
 	msg = printable(truncate(msg, 512))
+	if code == codeShuttingDown { // the same advice whichever server version said it
+		msg = restartingMessage
+	}
 	if msg == "" {
 		msg = fallbackMessages[code]
 	}

@@ -26,11 +26,13 @@ type Server struct {
 	// reverse proxies keep quiet connections open and dead ones are found.
 	pingInterval time.Duration
 
-	nextID atomic.Uint64
-	wg     sync.WaitGroup // running connection handlers and their helpers
+	nextID  atomic.Uint64
+	wg      sync.WaitGroup // running connection handlers and their helpers
+	metrics *metrics
 
 	mu       sync.Mutex
-	closed   bool
+	closed   bool // Shutdown began: no new connections or codes
+	cutting  bool // Shutdown's deadline passed: pairs still running are cut
 	conns    map[*serverConn]struct{}
 	slots    map[string]*slot
 	slotRate *perMinute
@@ -57,6 +59,7 @@ func NewServer(logger *slog.Logger, cfg Config) *Server {
 		cfg:          cfg,
 		version:      Version,
 		pingInterval: 25 * time.Second,
+		metrics:      newMetrics(),
 		conns:        make(map[*serverConn]struct{}),
 		slots:        make(map[string]*slot),
 		slotRate:     newPerMinute(cfg.SlotsPerIPPerMinute),
@@ -69,8 +72,12 @@ func (s *Server) Config() Config { return s.cfg }
 
 // ServeHTTP implements http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if r.URL.Path == "/healthz" {
+	switch {
+	case r.URL.Path == "/healthz":
 		s.serveHealth(w, r)
+		return
+	case r.URL.Path == "/metrics" && !s.cfg.PrivateMetrics:
+		s.MetricsHandler().ServeHTTP(w, r)
 		return
 	}
 	v, ok := parseWSPath(r.URL.Path)
@@ -90,19 +97,28 @@ func (s *Server) serveHealth(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "method not allowed: use GET", http.StatusMethodNotAllowed)
 		return
 	}
+	s.mu.Lock()
+	closed := s.closed
+	s.mu.Unlock()
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	if closed { // a load balancer should send new clients elsewhere
+		w.WriteHeader(http.StatusServiceUnavailable)
+		_, _ = w.Write([]byte("shutting down\n"))
+		return
+	}
 	_, _ = w.Write([]byte("ok\n"))
 }
 
 // serveWrongVersion answers a client of another protocol version with 426
 // and the version this server speaks, so that it can say who must upgrade.
 func (s *Server) serveWrongVersion(w http.ResponseWriter, r *http.Request, v int) {
-	s.logger.Info("rejected", "reason", "version", "client_version", v, "ip", remoteIP(r))
+	s.logger.Info("rejected", "reason", "version", "client_version", v, "ip", s.clientIP(r))
 	w.Header().Set(VersionHeader, strconv.Itoa(s.version))
-	advice := "upgrade the server (or use an older ferry)"
+	advice, client := "upgrade the server (or use an older ferry)", "newer"
 	if v < s.version {
-		advice = "upgrade ferry (or use an older server)"
+		advice, client = "upgrade ferry (or use an older server)", "older"
 	}
+	s.metrics.versionMismatch.WithLabelValues(client).Inc()
 	http.Error(w, fmt.Sprintf("this rendezvous server speaks protocol v%d, the client speaks v%d: %s", s.version, v, advice), http.StatusUpgradeRequired)
 }
 
@@ -123,29 +139,24 @@ func parseWSPath(p string) (int, bool) {
 	return n, true
 }
 
-// remoteIP is the address limits are counted against: the TCP peer.
-// (X-Forwarded-For from a trusted reverse proxy is not looked at yet.)
-func remoteIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
-}
-
-// Shutdown tells every connected client that the server is going away, closes
-// their connections and waits for them to end. New connections are refused.
-// When ctx ends first, the remaining connections are cut and ctx's error returned.
+// Shutdown stops the server gently, as for a restart. New connections are
+// refused at once, and so are new codes. Clients that wait for their other
+// side, or have no code yet, are told at once that the server is restarting
+// and that they should run the same command again. Pairs that already met
+// may finish their handshake until ctx ends; then they are told the same and
+// cut after a moment. Shutdown returns nil when every connection ended
+// before ctx did, else an error wrapping ctx's.
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.mu.Lock()
 	s.closed = true
-	conns := make([]*serverConn, 0, len(s.conns))
+	var waiting []*serverConn
 	for c := range s.conns {
-		conns = append(conns, c)
+		if c.slot == nil || c.slot.receiver == nil {
+			waiting = append(waiting, c)
+		}
 	}
 	s.mu.Unlock()
-
-	for _, c := range conns {
+	for _, c := range waiting {
 		s.shut(c, errShuttingDown)
 	}
 	done := make(chan struct{})
@@ -158,19 +169,48 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		return nil
 	case <-ctx.Done():
 	}
-	for _, c := range conns {
-		c.forceClose()
+
+	s.mu.Lock()
+	s.cutting = true
+	rest := make([]*serverConn, 0, len(s.conns))
+	for c := range s.conns {
+		rest = append(rest, c)
 	}
-	<-done
-	return fmt.Errorf("rendezvous server shutdown: %w", ctx.Err())
+	s.mu.Unlock()
+	if len(rest) == 0 {
+		<-done
+		return nil
+	}
+	for _, c := range rest {
+		s.shut(c, errShuttingDown)
+	}
+	last := time.NewTimer(lastWordGrace)
+	defer last.Stop()
+	select {
+	case <-done:
+	case <-last.C:
+		for _, c := range rest {
+			c.forceClose()
+		}
+		<-done
+	}
+	return fmt.Errorf("rendezvous server shutdown: %d connections still in a handshake were cut: %w", len(rest), ctx.Err())
 }
 
-var errShuttingDown = &protoError{code: codeShuttingDown, msg: "the rendezvous server is shutting down; try again in a moment"}
+// lastWordGrace is how long Shutdown gives the pairs it cuts to hear why.
+const lastWordGrace = time.Second
 
-// Close closes all connections, giving clients a moment to hear why.
+var errShuttingDown = &protoError{code: codeShuttingDown, msg: restartingMessage}
+
+// restartingMessage is what a client hears when the server stops (on the
+// wire, and from the client whatever the server said).
+const restartingMessage = "the server is restarting; run the same command again"
+
+// Close closes all connections at once, giving clients a moment (about a
+// second) to hear why; pairs in a handshake are not waited for.
 func (s *Server) Close() error {
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-	defer cancel()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
 	_ = s.Shutdown(ctx)
 	return nil
 }

@@ -66,7 +66,7 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 	ws, err := websocket.Accept(hr, r, nil)
 	if err != nil {
 		// Accept has answered with an HTTP error already.
-		s.logger.Debug("websocket handshake failed", "ip", remoteIP(r), "err", err)
+		s.logger.Debug("websocket handshake failed", "ip", s.clientIP(r), "err", err)
 		return
 	}
 	ws.SetReadLimit(-1) // readMessage enforces cfg.MaxMessageSize itself, to answer with too_large
@@ -74,7 +74,7 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 	defer cancel()
 	c := &serverConn{
 		id:     s.nextID.Add(1),
-		ip:     remoteIP(r),
+		ip:     s.clientIP(r),
 		ws:     ws,
 		nc:     hr.conn,
 		cancel: cancel,
@@ -91,6 +91,8 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 	s.wg.Add(1)
 	defer s.wg.Done()
 	s.conns[c] = struct{}{}
+	s.metrics.connsOpen.Inc()
+	s.metrics.connsTotal.Inc()
 	// The idle clock starts once the welcome is on its way (and no message
 	// from c can have been handled before it).
 	c.writeMu.Lock()
@@ -148,7 +150,7 @@ func (s *Server) readMessage(ctx context.Context, ws *websocket.Conn) ([]byte, *
 		return nil, nil, err
 	}
 	if len(data) > limit {
-		return nil, s.cfg.limitError(codeTooLarge), nil
+		return nil, s.hitLimit(codeTooLarge), nil
 	}
 	if typ != websocket.MessageText {
 		return nil, badMessage("binary websocket messages are not part of the protocol: send JSON text"), nil

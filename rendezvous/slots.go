@@ -30,13 +30,17 @@ func (s *Server) openSlot(c *serverConn, name string) *protoError {
 		s.mu.Unlock()
 		return &protoError{code: codeUnexpected, msg: "this connection already has a code: open a new connection for another"}
 	}
+	if s.closed {
+		s.mu.Unlock()
+		return errShuttingDown
+	}
 	if !s.slotRate.allow(c.ip, time.Now()) {
 		s.mu.Unlock()
-		return s.cfg.limitError(codeLimitSlotsPerIP)
+		return s.hitLimit(codeLimitSlotsPerIP)
 	}
 	if len(s.slots) >= s.cfg.MaxSlots {
 		s.mu.Unlock()
-		return s.cfg.limitError(codeLimitSlots)
+		return s.hitLimit(codeLimitSlots)
 	}
 	claimed := name != ""
 	if !claimed {
@@ -47,6 +51,7 @@ func (s *Server) openSlot(c *serverConn, name string) *protoError {
 	}
 	sl := &slot{name: name, sender: c}
 	s.slots[name] = sl
+	s.metrics.waiting.Inc()
 	c.role, c.slot = roleSender, sl
 	c.idle.Stop()
 	sl.timer = time.AfterFunc(s.cfg.SlotLifetime, func() { s.expireSlot(sl, codeLimitSlotLifetime) })
@@ -77,20 +82,29 @@ func (s *Server) join(c *serverConn, name string) *protoError {
 		s.mu.Unlock()
 		return &protoError{code: codeUnexpected, msg: "this connection already has a code: open a new connection for another"}
 	}
+	if s.closed {
+		s.mu.Unlock()
+		return errShuttingDown
+	}
 	if !s.joinRate.allow(c.ip, time.Now()) {
 		s.mu.Unlock()
-		return s.cfg.limitError(codeLimitJoinsPerIP)
+		return s.hitLimit(codeLimitJoinsPerIP)
 	}
 	sl := s.slots[name]
 	if sl == nil {
 		s.mu.Unlock()
+		s.metrics.pairingFailed(failNoSuchSlot)
 		return &protoError{code: codeNoSuchSlot, msg: "no sender is waiting under code " + name + ": check the code, and that the sender is still running"}
 	}
 	if sl.receiver != nil {
 		s.mu.Unlock()
+		s.metrics.pairingFailed(failSlotUsed)
 		return &protoError{code: codeSlotUsed, msg: "someone else already used this code: ask the sender to send again for a new code"}
 	}
 	sl.receiver = c
+	s.metrics.waiting.Dec()
+	s.metrics.paired.Inc()
+	s.metrics.pairings.Inc()
 	c.role, c.slot = roleReceiver, sl
 	c.idle.Stop()
 	sl.timer.Stop()
@@ -122,13 +136,16 @@ func (s *Server) relay(c *serverConn, body []byte) *protoError {
 	if sl.messages >= s.cfg.MaxMessagesPerSlot {
 		s.dropSlot(sl, "messages per slot limit")
 		s.mu.Unlock()
-		perr := s.cfg.limitError(codeLimitMessages)
+		s.metrics.pairingFailed(limitNames[codeLimitMessages])
+		perr := s.hitLimit(codeLimitMessages)
 		s.shut(peer, perr)
 		return perr
 	}
 	sl.messages++
 	peer.writeMu.Lock()
 	s.mu.Unlock()
+	s.metrics.messages.Inc()
+	s.metrics.bytes.Add(float64(len(body)))
 
 	_ = peer.write(message{Type: typeRelay, Body: body})
 	peer.writeMu.Unlock()
@@ -149,15 +166,19 @@ func (s *Server) leave(c *serverConn) {
 		if c.role == roleReceiver {
 			reason = "receiver left"
 		}
+		switch {
+		case s.cutting || (s.closed && peer == nil):
+			s.metrics.pairingFailed(failShuttingDown)
+		case peer == nil:
+			s.metrics.pairingFailed(failAbandoned)
+		}
 		s.dropSlot(sl, reason)
 	}
-	closing := s.closed
 	s.mu.Unlock()
-	switch {
-	case peer == nil:
-	case closing: // the peer is told the real reason
-		s.shut(peer, errShuttingDown)
-	default:
+	s.metrics.connsOpen.Dec()
+	if peer != nil {
+		// While the server shuts down, too: a pair that finishes its
+		// handshake in the drain ends as it always does.
 		s.shutPeerLeft(peer)
 	}
 }
@@ -173,7 +194,8 @@ func (s *Server) expireSlot(sl *slot, code string) {
 	sender, receiver := sl.sender, sl.receiver
 	s.dropSlot(sl, code)
 	s.mu.Unlock()
-	perr := s.cfg.limitError(code)
+	s.metrics.pairingFailed(limitNames[code])
+	perr := s.hitLimit(code)
 	s.shut(sender, perr)
 	if receiver != nil {
 		s.shut(receiver, perr)
@@ -187,7 +209,7 @@ func (s *Server) expireIdle(c *serverConn) {
 	idle := live && c.role == roleNone
 	s.mu.Unlock()
 	if idle {
-		perr := s.cfg.limitError(codeLimitIdle)
+		perr := s.hitLimit(codeLimitIdle)
 		s.logger.Info("rejected", "conn", c.id, "ip", c.ip, "code", perr.code, "reason", perr.msg)
 		s.shut(c, perr)
 	}
@@ -198,6 +220,11 @@ func (s *Server) dropSlot(sl *slot, reason string) {
 	sl.timer.Stop()
 	if s.slots[sl.name] == sl {
 		delete(s.slots, sl.name)
+		if sl.receiver == nil {
+			s.metrics.waiting.Dec()
+		} else {
+			s.metrics.paired.Dec()
+		}
 	}
 	for _, c := range []*serverConn{sl.sender, sl.receiver} {
 		if c != nil && c.slot == sl {

@@ -124,8 +124,8 @@ func TestServeHealthzAndShutDownOnCancel(t *testing.T) {
 	case <-time.After(testTimeout):
 		t.Fatal("server did not stop after its context ended")
 	}
-	if err := c.WaitPeer(cctx); !errors.Is(err, rendezvous.ErrUnreachable) || !strings.Contains(err.Error(), "shutting down") {
-		t.Errorf("client after shutdown: %v, want shutting down", err)
+	if err := c.WaitPeer(cctx); !errors.Is(err, rendezvous.ErrUnreachable) || !strings.Contains(err.Error(), "the server is restarting; run the same command again") {
+		t.Errorf("client after shutdown: %v, want the restart message", err)
 	}
 	if _, err := http.Get("http://" + addr + "/healthz"); err == nil {
 		t.Error("still serving after shutdown")

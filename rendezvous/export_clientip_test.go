@@ -1,0 +1,14 @@
+package rendezvous
+
+import "net/http"
+
+// ClientIP is the address a server with cfg counts for a request from
+// remoteAddr carrying the X-Forwarded-For headers xff.
+func ClientIP(cfg Config, remoteAddr string, xff ...string) string {
+	s := NewServer(nil, cfg)
+	r := &http.Request{RemoteAddr: remoteAddr, Header: http.Header{}}
+	for _, v := range xff {
+		r.Header.Add("X-Forwarded-For", v)
+	}
+	return s.clientIP(r)
+}
