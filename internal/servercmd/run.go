@@ -14,10 +14,6 @@ import (
 	"github.com/ferry-dev/ferry/rendezvous"
 )
 
-// shutdownTimeout bounds a graceful shutdown; connections still open after
-// it are cut.
-const shutdownTimeout = 10 * time.Second
-
 // run serves until ctx ends, then shuts down gracefully.
 func run(ctx context.Context, opts *Options) error {
 	logger, err := newLogger(opts.Stderr, opts.LogFormat, opts.LogLevel)
@@ -29,7 +25,19 @@ func run(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w: is another server using that port? pick another with --listen", opts.Listen, err)
 	}
+	tlsLn, err := withTLS(ctx, ln, opts, logger)
+	if err != nil {
+		_ = ln.Close()
+		return err
+	}
+	ln = tlsLn
 	rz := rendezvous.NewServer(logger, opts.Config)
+	stopMetrics, err := serveMetrics(ctx, opts, rz, logger)
+	if err != nil {
+		_ = ln.Close()
+		return err
+	}
+	defer stopMetrics()
 	srv := &http.Server{
 		Handler:           rz,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -51,6 +59,8 @@ func run(ctx context.Context, opts *Options) error {
 		"joins_per_ip", cfg.JoinsPerIPPerMinute,
 		"idle_timeout", cfg.IdleTimeout,
 		"ice_servers", len(cfg.ICEServers),
+		"tls", opts.TLSCert != "",
+		"trusted_proxies", len(cfg.TrustedProxies),
 	)
 
 	select {
@@ -59,11 +69,19 @@ func run(ctx context.Context, opts *Options) error {
 		return fmt.Errorf("serve on %s: %w", ln.Addr(), err)
 	case <-ctx.Done():
 	}
-	logger.Info("shutting down", "timeout", shutdownTimeout)
-	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownTimeout)
+	timeout := opts.ShutdownTimeout
+	if timeout <= 0 {
+		timeout = DefaultShutdownTimeout
+	}
+	logger.Info("shutting down", "timeout", timeout)
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), timeout)
 	defer cancel()
-	httpErr := srv.Shutdown(sctx) // stops listening; websockets are the rendezvous server's
+	// Both at once: srv stops listening (websockets are the rendezvous
+	// server's), rz tells waiting clients and drains the pairs.
+	httpDone := make(chan error, 1)
+	go func() { httpDone <- srv.Shutdown(sctx) }()
 	rzErr := rz.Shutdown(sctx)
+	httpErr := <-httpDone
 	if err := <-served; !errors.Is(err, http.ErrServerClosed) {
 		return fmt.Errorf("serve on %s: %w", ln.Addr(), err)
 	}

@@ -7,7 +7,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -32,6 +34,12 @@ type Options struct {
 	LogLevel  string // debug, info, warn or error
 	STUN      []string
 	Config    rendezvous.Config
+
+	// Production (ops.go): TLS, reverse proxies, metrics, graceful restarts.
+	TLSCert, TLSKey string
+	MetricsListen   string
+	TrustedProxies  []string
+	ShutdownTimeout time.Duration
 
 	Stdout, Stderr io.Writer
 }
@@ -77,17 +85,21 @@ never sees file data, nor the words of a code.
 It listens on ` + DefaultListen + ` (all interfaces, port 7339) unless --listen says
 otherwise, and serves:
   ` + rendezvous.WSPath + `    the websocket endpoint of protocol v` + fmt.Sprint(rendezvous.Version) + `
-  /healthz  200 "ok" while the server runs
+  /healthz  200 "ok" while the server runs (503 once it is shutting down)
+  /metrics  Prometheus metrics (or only on --metrics-listen)
 
 Point clients at it with: ferry send --server ws://HOST:7339 FILE
-(wss://HOST when a TLS reverse proxy sits in front of it).
+(wss://HOST with --tls-cert, or when a TLS reverse proxy sits in front of it).
 
 Every limit below has a default; a client that hits one gets an error that
-names the flag. Per-IP limits count the TCP peer address.
+names the flag. Per-IP limits count the TCP peer address, or the address in
+X-Forwarded-For when the peer is a --trusted-proxy.
 
-It logs to stderr, starting with a "listening" line with the address, and
-stops cleanly on SIGINT or SIGTERM. Exit codes: 0 clean shutdown, 1 failure,
-2 usage error.`,
+It logs to stderr, starting with a "listening" line with the address. On
+SIGHUP it reloads the TLS certificate. On SIGINT or SIGTERM it stops taking
+connections, tells waiting clients to run their command again, lets pairs
+already connecting finish (--shutdown-timeout) and exits. Exit codes: 0 clean
+shutdown, 1 failure, 2 usage error.`,
 		Args: func(_ *cobra.Command, args []string) error {
 			if len(args) > 0 {
 				return usagef("unexpected argument %q: ferry-rendezvous takes only flags", args[0])
@@ -98,7 +110,13 @@ stops cleanly on SIGINT or SIGTERM. Exit codes: 0 clean shutdown, 1 failure,
 		SilenceErrors: true,
 		SilenceUsage:  true,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := applyEnv(cmd.Flags(), os.LookupEnv); err != nil {
+				return err
+			}
 			if err := opts.validate(); err != nil {
+				return err
+			}
+			if err := opts.validateOps(); err != nil {
 				return err
 			}
 			for _, u := range opts.STUN {
@@ -121,6 +139,7 @@ stops cleanly on SIGINT or SIGTERM. Exit codes: 0 clean shutdown, 1 failure,
 	f.StringVar(&opts.LogFormat, "log-format", "text", "log format: text or json")
 	f.StringVar(&opts.LogLevel, "log-level", "info", "log level: debug, info, warn or error")
 	f.StringArrayVar(&opts.STUN, "stun", nil, "STUN server URL offered to clients, e.g. stun:stun.example.com:3478 (repeatable)")
+	addOpsFlags(cmd, opts)
 	c := &opts.Config
 	f.IntVar(&c.MaxMessageSize, "max-message-size", d.MaxMessageSize, "largest websocket message a client may send, in bytes (at least 1024)")
 	f.IntVar(&c.MaxMessagesPerSlot, "max-messages-per-slot", d.MaxMessagesPerSlot, "most messages the two sides of a code may relay, both ways together")
@@ -130,6 +149,7 @@ stops cleanly on SIGINT or SIGTERM. Exit codes: 0 clean shutdown, 1 failure,
 	f.IntVar(&c.SlotsPerIPPerMinute, "slots-per-ip", d.SlotsPerIPPerMinute, "most new codes per IP address per minute")
 	f.IntVar(&c.JoinsPerIPPerMinute, "joins-per-ip", d.JoinsPerIPPerMinute, "most attempts to use a code per IP address per minute")
 	f.DurationVar(&c.IdleTimeout, "idle-timeout", d.IdleTimeout, "how long a client may stay connected without asking for or using a code")
+	setHelp(cmd)
 	return cmd
 }
 

@@ -1,0 +1,83 @@
+package servercmd
+
+import (
+	"context"
+	"crypto/tls"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/ferry-dev/ferry/rendezvous"
+)
+
+// withTLS wraps ln in TLS when --tls-cert is set, and reloads the
+// certificate on SIGHUP until ctx ends.
+func withTLS(ctx context.Context, ln net.Listener, opts *Options, logger *slog.Logger) (net.Listener, error) {
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	if opts.TLSCert == "" {
+		go func() {
+			defer signal.Stop(hup)
+			for {
+				select {
+				case <-ctx.Done():
+					return
+				case <-hup:
+					logger.Info("SIGHUP: nothing to reload (no --tls-cert)")
+				}
+			}
+		}()
+		return ln, nil
+	}
+	certs, err := newCertStore(opts.TLSCert, opts.TLSKey)
+	if err != nil {
+		signal.Stop(hup)
+		return nil, err
+	}
+	logCert(logger, "tls certificate loaded", certs.cert.Load().Leaf)
+	go func() {
+		defer signal.Stop(hup)
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-hup:
+			}
+			leaf, err := certs.reload()
+			if err != nil {
+				logger.Error("tls certificate reload failed; still serving the previous one", "err", err)
+				continue
+			}
+			logCert(logger, "tls certificate reloaded", leaf)
+		}
+	}()
+	return tls.NewListener(ln, certs.tlsConfig()), nil
+}
+
+// serveMetrics serves rz's metrics on --metrics-listen (if set) until the
+// returned stop is called.
+func serveMetrics(ctx context.Context, opts *Options, rz *rendezvous.Server, logger *slog.Logger) (stop func(), err error) {
+	if opts.MetricsListen == "" {
+		return func() {}, nil
+	}
+	var lc net.ListenConfig
+	ln, err := lc.Listen(ctx, "tcp", opts.MetricsListen)
+	if err != nil {
+		return nil, fmt.Errorf("listen on %s for metrics: %w: pick another --metrics-listen", opts.MetricsListen, err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", rz.MetricsHandler())
+	srv := &http.Server{
+		Handler:           mux,
+		ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	go func() { _ = srv.Serve(ln) }()
+	logger.Info("metrics listening", "addr", ln.Addr().String(), "path", "/metrics")
+	return func() { _ = srv.Close() }, nil
+}

@@ -1,0 +1,328 @@
+package servercmd_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"io"
+	"math/big"
+	"net"
+	"net/http"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"github.com/ferry-dev/ferry/internal/servercmd"
+	"github.com/ferry-dev/ferry/rendezvous"
+)
+
+// parse runs the command's flag handling (environment included) and returns
+// the options it would run with.
+func parse(t *testing.T, args ...string) (*servercmd.Options, error) {
+	t.Helper()
+	var got *servercmd.Options
+	cmd := servercmd.NewCmd(io.Discard, io.Discard, func(_ context.Context, o *servercmd.Options) error {
+		got = o
+		return nil
+	})
+	cmd.SetArgs(args)
+	return got, cmd.Execute()
+}
+
+func TestEnvironmentSetsFlags(t *testing.T) {
+	t.Setenv("FERRY_RENDEZVOUS_LISTEN", "127.0.0.1:1")
+	t.Setenv("FERRY_RENDEZVOUS_MAX_SLOTS", "77")
+	t.Setenv("FERRY_RENDEZVOUS_SLOT_LIFETIME", "5m")
+	t.Setenv("FERRY_RENDEZVOUS_TRUSTED_PROXY", "10.0.0.0/8, 127.0.0.1")
+	t.Setenv("FERRY_RENDEZVOUS_METRICS_LISTEN", "127.0.0.1:9339")
+	o, err := parse(t, "--listen", "127.0.0.1:2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.Listen != "127.0.0.1:2" {
+		t.Errorf("listen = %s: the command line must win over FERRY_RENDEZVOUS_LISTEN", o.Listen)
+	}
+	if o.Config.MaxSlots != 77 || o.Config.SlotLifetime != 5*time.Minute || o.MetricsListen != "127.0.0.1:9339" {
+		t.Errorf("options from the environment: max slots %d, slot lifetime %s, metrics %q",
+			o.Config.MaxSlots, o.Config.SlotLifetime, o.MetricsListen)
+	}
+	want := []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("127.0.0.1/32")}
+	if len(o.Config.TrustedProxies) != 2 || o.Config.TrustedProxies[0] != want[0] || o.Config.TrustedProxies[1] != want[1] {
+		t.Errorf("trusted proxies %v, want %v", o.Config.TrustedProxies, want)
+	}
+	if !o.Config.PrivateMetrics {
+		t.Error("--metrics-listen did not take /metrics off the public listener")
+	}
+
+	t.Setenv("FERRY_RENDEZVOUS_MAX_SLOTS", "many")
+	var stderr bytes.Buffer
+	if code := servercmd.Main(t.Context(), nil, io.Discard, &stderr); code != servercmd.ExitUsage {
+		t.Fatalf("bad variable: exit %d, want 2", code)
+	}
+	if !strings.Contains(stderr.String(), "FERRY_RENDEZVOUS_MAX_SLOTS") {
+		t.Errorf("bad variable: %q does not name it", stderr.String())
+	}
+}
+
+// TestEveryFlagHasAVariable sets every flag's variable (to its default) and
+// checks that the command took each one: flags added in other files are
+// covered without a list.
+func TestEveryFlagHasAVariable(t *testing.T) {
+	cmd := servercmd.NewCmd(io.Discard, io.Discard, func(context.Context, *servercmd.Options) error { return nil })
+	var names []string
+	cmd.Flags().VisitAll(func(f *pflag.Flag) {
+		if _, isSlice := f.Value.(pflag.SliceValue); isSlice || f.Name == "help" || f.Name == "version" {
+			return
+		}
+		names = append(names, f.Name)
+		t.Setenv(servercmd.EnvName(f.Name), f.DefValue)
+	})
+	cmd.SetArgs(nil)
+	_ = cmd.Execute() // some flags only make sense together; what counts is that each was read
+	for _, name := range names {
+		if !cmd.Flags().Lookup(name).Changed {
+			t.Errorf("%s did not set --%s", servercmd.EnvName(name), name)
+		}
+	}
+	if len(names) < 15 {
+		t.Errorf("only %d flags: %v", len(names), names)
+	}
+}
+
+func TestOpsUsageErrors(t *testing.T) {
+	for _, args := range [][]string{
+		{"--tls-cert", "cert.pem"},
+		{"--tls-key", "key.pem"},
+		{"--trusted-proxy", "proxy.example.com"},
+		{"--trusted-proxy", "10.0.0.0/33"},
+		{"--metrics-listen", "9339"},
+		{"--shutdown-timeout", "0s"},
+	} {
+		var stderr bytes.Buffer
+		if code := servercmd.Main(t.Context(), args, io.Discard, &stderr); code != servercmd.ExitUsage {
+			t.Errorf("%v: exit %d, want 2 (%s)", args, code, stderr.String())
+		}
+		if !strings.Contains(stderr.String(), args[0]) {
+			t.Errorf("%v: %q does not name the flag", args, stderr.String())
+		}
+	}
+}
+
+func TestHelpGroupsAndEnvironment(t *testing.T) {
+	var stdout bytes.Buffer
+	if code := servercmd.Main(t.Context(), []string{"--help"}, &stdout, io.Discard); code != 0 {
+		t.Fatalf("--help: exit %d", code)
+	}
+	help := stdout.String()
+	for _, want := range []string{"Examples:", "Listening:", "TLS and reverse proxies:", "Limits", "Logging:", "Environment:",
+		"FERRY_RENDEZVOUS_MAX_SLOTS", "--tls-cert", "--tls-key", "--trusted-proxy", "--metrics-listen", "--shutdown-timeout", "SIGHUP"} {
+		if !strings.Contains(help, want) {
+			t.Errorf("--help does not mention %s", want)
+		}
+	}
+	if strings.Index(help, "--tls-cert") > strings.Index(help, "--max-slots") {
+		t.Error("--help: TLS flags should come before the limits")
+	}
+}
+
+// server runs servercmd.Main in-process with args and returns its stderr
+// lines and a function that stops it and returns the exit code.
+func server(t *testing.T, args ...string) (*lines, func() int) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(t.Context())
+	pr, pw := io.Pipe()
+	out := readLines(pr)
+	exit := make(chan int, 1)
+	go func() {
+		exit <- servercmd.Main(ctx, append([]string{"--listen", "127.0.0.1:0"}, args...), io.Discard, pw)
+		pw.Close()
+	}()
+	stopped := false
+	var code int
+	stop := func() int {
+		if !stopped {
+			cancel()
+			code, stopped = <-exit, true
+		}
+		return code
+	}
+	t.Cleanup(func() { stop() })
+	return out, stop
+}
+
+func get(t *testing.T, c *http.Client, url string) (int, string) {
+	t.Helper()
+	resp, err := c.Get(url)
+	if err != nil {
+		t.Fatalf("GET %s: %v", url, err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+func TestMetricsEndpoints(t *testing.T) {
+	out, _ := server(t)
+	addr := out.waitFor(t, listeningText)[1]
+	if code, body := get(t, http.DefaultClient, "http://"+addr+"/metrics"); code != 200 || !strings.Contains(body, "ferry_rendezvous_connections_open 0") {
+		t.Fatalf("GET /metrics = %d:\n%s", code, body)
+	}
+
+	out, _ = server(t, "--metrics-listen", "127.0.0.1:0")
+	maddr := out.waitFor(t, regexp.MustCompile(`msg="metrics listening" addr=(\S+)`))[1]
+	addr = out.waitFor(t, listeningText)[1]
+	if code, _ := get(t, http.DefaultClient, "http://"+addr+"/metrics"); code != http.StatusNotFound {
+		t.Errorf("GET /metrics on --listen with --metrics-listen = %d, want 404", code)
+	}
+	if code, body := get(t, http.DefaultClient, "http://"+maddr+"/metrics"); code != 200 || !strings.Contains(body, "ferry_rendezvous_pairings_total 0") {
+		t.Errorf("GET /metrics on --metrics-listen = %d:\n%s", code, body)
+	}
+}
+
+// certFiles makes a self-signed certificate for 127.0.0.1 and localhost,
+// named name, and writes cert.pem and key.pem into dir (replacing them).
+func certFiles(t *testing.T, dir, name string) *x509.Certificate {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	serial, _ := rand.Int(rand.Reader, big.NewInt(1<<62))
+	tmpl := &x509.Certificate{
+		SerialNumber:          serial,
+		Subject:               pkix.Name{CommonName: name},
+		NotBefore:             time.Now().Add(-time.Hour),
+		NotAfter:              time.Now().Add(30 * 24 * time.Hour),
+		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
+		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		BasicConstraintsValid: true,
+		IsCA:                  true,
+		DNSNames:              []string{"localhost"},
+		IPAddresses:           []net.IP{net.IPv4(127, 0, 0, 1)},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyDER, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Written aside and renamed, as a certificate renewal tool would.
+	for file, block := range map[string]*pem.Block{"cert.pem": {Type: "CERTIFICATE", Bytes: der}, "key.pem": {Type: "PRIVATE KEY", Bytes: keyDER}} {
+		tmp := filepath.Join(dir, file+".new")
+		if err := os.WriteFile(tmp, pem.EncodeToMemory(block), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Rename(tmp, filepath.Join(dir, file)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cert
+}
+
+// trusting is an HTTP client that trusts certs (and nothing else).
+func trusting(certs ...*x509.Certificate) *http.Client {
+	pool := x509.NewCertPool()
+	for _, c := range certs {
+		pool.AddCert(c)
+	}
+	return &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
+}
+
+// servedCert is the certificate a TLS server at addr shows now.
+func servedCert(t *testing.T, addr string) *x509.Certificate {
+	t.Helper()
+	conn, err := tls.Dial("tcp", addr, &tls.Config{InsecureSkipVerify: true}) //nolint:gosec // only to read what is served
+	if err != nil {
+		t.Fatalf("tls dial %s: %v", addr, err)
+	}
+	defer conn.Close()
+	return conn.ConnectionState().PeerCertificates[0]
+}
+
+// TestTLSFromFiles: --tls-cert/--tls-key serve wss:// and https:// (healthz,
+// metrics) with a certificate made here; a pair meets through it.
+func TestTLSFromFiles(t *testing.T) {
+	dir := t.TempDir()
+	cert := certFiles(t, dir, "ferry test one")
+	out, stop := server(t, "--tls-cert", filepath.Join(dir, "cert.pem"), "--tls-key", filepath.Join(dir, "key.pem"))
+	out.waitFor(t, regexp.MustCompile(`msg="tls certificate loaded" subject="CN=ferry test one"`))
+	addr := out.waitFor(t, listeningText)[1]
+	hc := trusting(cert)
+	if code, body := get(t, hc, "https://"+addr+"/healthz"); code != 200 || body != "ok\n" {
+		t.Fatalf("GET https://%s/healthz = %d %q", addr, code, body)
+	}
+	if code, body := get(t, hc, "https://"+addr+"/metrics"); code != 200 || !strings.Contains(body, "ferry_rendezvous_slots") {
+		t.Fatalf("GET https://%s/metrics = %d", addr, code)
+	}
+
+	ctx, cancel := context.WithTimeout(t.Context(), testTimeout)
+	defer cancel()
+	opts := rendezvous.DialOptions{HTTPClient: hc}
+	sender, err := rendezvous.DialWith(ctx, "wss://"+addr, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sender.Close()
+	slot, err := sender.Allocate(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	receiver, err := rendezvous.DialWith(ctx, "wss://"+addr, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer receiver.Close()
+	if err := receiver.Join(ctx, slot); err != nil {
+		t.Fatal(err)
+	}
+	if err := sender.WaitPeer(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := sender.Send(ctx, []byte("offer")); err != nil {
+		t.Fatal(err)
+	}
+	if b, err := receiver.Recv(ctx); err != nil || string(b) != "offer" {
+		t.Fatalf("Recv = %q, %v", b, err)
+	}
+	// Plain ws:// to the TLS port says what to do.
+	_, err = rendezvous.Dial(ctx, "ws://"+addr)
+	if err == nil || !strings.Contains(err.Error(), "wss://") {
+		t.Errorf("ws:// to a TLS port: %v, want advice to use wss://", err)
+	}
+	sender.Close()
+	receiver.Close()
+	if code := stop(); code != 0 {
+		t.Fatalf("exit %d\n%s", code, out)
+	}
+}
+
+func TestTLSBadFiles(t *testing.T) {
+	dir := t.TempDir()
+	certFiles(t, dir, "x")
+	var stderr bytes.Buffer
+	code := servercmd.Main(t.Context(), []string{"--listen", "127.0.0.1:0", "--tls-cert", filepath.Join(dir, "cert.pem"), "--tls-key", filepath.Join(dir, "missing.pem")}, io.Discard, &stderr)
+	if code != servercmd.ExitFailure {
+		t.Fatalf("exit %d, want 1", code)
+	}
+	if !strings.Contains(stderr.String(), "--tls-key") || !strings.Contains(stderr.String(), "missing.pem") {
+		t.Errorf("stderr %q does not explain", stderr.String())
+	}
+}
