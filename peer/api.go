@@ -80,7 +80,8 @@ type Config struct {
 
 	// ICETimeout bounds how long ICE checks candidate pairs before Connect
 	// reports ErrNoRoute, and how long a connected path may stay silent before
-	// the connection is declared lost. Default DefaultICETimeout.
+	// the connection is declared lost. Default DefaultICETimeout: with the
+	// signaling before it, a failure is reported within 30 s of meeting.
 	ICETimeout time.Duration
 	// CloseTimeout bounds how long Close waits for the bytes already written
 	// to be acknowledged by the peer. Default DefaultCloseTimeout.
@@ -99,7 +100,7 @@ const (
 	DefaultHighWater      = 4 << 20
 	DefaultReceiveWindow  = 1 << 20
 	DefaultSocketBuffer   = 4 << 20
-	DefaultICETimeout     = 30 * time.Second
+	DefaultICETimeout     = 20 * time.Second
 	DefaultCloseTimeout   = 5 * time.Second
 )
 

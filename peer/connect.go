@@ -45,6 +45,10 @@ func Connect(ctx context.Context, sig Signaler, role Role, cfg Config) (*Conn, e
 	if err != nil {
 		return nil, err
 	}
+	s.diag = newDiagnosis(cfg)
+	if cfg.ForceRelay && !s.diag.turn {
+		return nil, s.diag.noRouteError()
+	}
 	api, bn, mux, err := newAPI(s)
 	if err != nil {
 		return nil, err
@@ -248,6 +252,7 @@ func (n *negotiation) handle(s signal) error {
 		return n.setRemote(s)
 	case kindCandidate:
 		c := s.candidateInit()
+		n.cfg.diag.remoteCandidate(c.Candidate)
 		if !n.haveRemote {
 			if len(n.earlyCandidates) >= maxEarlyCandidates {
 				return fmt.Errorf("%w: more than %d candidates before the session description", errSignal, maxEarlyCandidates)
@@ -326,21 +331,21 @@ func hasTURN(servers []ICEServer) bool {
 	return false
 }
 
-// noRoute is the error for ICE giving up.
+// noRoute is the error for ICE giving up: why, as far as we can tell
+// (diagnose.go).
 func (n *negotiation) noRoute() error {
-	if !hasTURN(n.cfg.ICEServers) {
-		return fmt.Errorf("%w: no direct path found and no relay (TURN) server was offered "+
-			"(on different networks, use a rendezvous server that offers one)", ErrNoRoute)
-	}
-	return fmt.Errorf("%w: ICE found no working path, not even through the relay (TURN) server: "+
-		"check that it is reachable from both sides", ErrNoRoute)
+	return n.cfg.diag.noRouteError()
 }
 
 // The callbacks below run on pion's goroutines and must not block.
 
 func (n *negotiation) onCandidate(c *webrtc.ICECandidate) {
+	n.cfg.diag.localCandidate(c)
 	if c == nil {
 		n.out.push(endOfCandidatesSignal())
+		if n.cfg.ForceRelay && n.cfg.diag.noLocalCandidates() {
+			n.fail(n.noRoute()) // no relay address: ICE cannot succeed
+		}
 		return
 	}
 	n.out.push(candidateSignal(c.ToJSON()))

@@ -74,7 +74,7 @@ func TestICEFailureIsErrNoRoute(t *testing.T) {
 		if !errors.Is(r.err, ErrNoRoute) {
 			t.Errorf("%s: got %v, want ErrNoRoute", name, r.err)
 		}
-		if !strings.Contains(r.err.Error(), "no direct path found and no relay (TURN) server was offered") {
+		if !strings.Contains(r.err.Error(), "no direct path to the peer, and the server offers no relay (TURN)") {
 			t.Errorf("%s: %q does not explain the failure", name, r.err)
 		}
 	}

@@ -13,7 +13,8 @@ import (
 // settings is a Config with every default filled in.
 type settings struct {
 	Config
-	maxMessage int // the largest message this side accepts (and reads into one buffer)
+	maxMessage int        // the largest message this side accepts (and reads into one buffer)
+	diag       *diagnosis // why no path was found; set by Connect
 }
 
 func (cfg Config) withDefaults() (settings, error) {
@@ -59,6 +60,9 @@ func (cfg Config) withDefaults() (settings, error) {
 func newAPI(s settings) (api *webrtc.API, bn *bufferedNet, mux io.Closer, err error) {
 	var se webrtc.SettingEngine
 	se.LoggerFactory = newLoggerFactory(s.Logger)
+	if s.diag != nil {
+		se.LoggerFactory = s.diag.loggers(se.LoggerFactory)
+	}
 	se.DetachDataChannels()
 
 	// Work on a machine whose only network is loopback, with no STUN server

@@ -13,6 +13,9 @@ import (
 type Config struct {
 	// ICEServers are offered to every client in the welcome message.
 	ICEServers []ICEServer
+	// TURN servers are offered after ICEServers, with credentials minted
+	// for each client (see turncreds.go).
+	TURN TURN
 
 	// MaxMessageSize bounds one websocket message, in bytes (--max-message-size).
 	MaxMessageSize int

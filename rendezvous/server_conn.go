@@ -98,7 +98,7 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 	c.writeMu.Lock()
 	c.idle = time.AfterFunc(s.cfg.IdleTimeout, func() { s.expireIdle(c) })
 	s.mu.Unlock()
-	err = c.write(message{Type: typeWelcome, Version: s.version, ICEServers: s.cfg.ICEServers, MaxMessageSize: s.cfg.MaxMessageSize})
+	err = c.write(message{Type: typeWelcome, Version: s.version, ICEServers: s.cfg.iceServersFor(c.ip, time.Now()), MaxMessageSize: s.cfg.MaxMessageSize})
 	c.writeMu.Unlock()
 	s.logger.Debug("connection opened", "conn", c.id, "ip", c.ip)
 

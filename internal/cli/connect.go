@@ -27,13 +27,10 @@ func flagOrEnv(flag, env string) string {
 }
 
 // connectPeer sets up the WebRTC connection over the paired rendezvous
-// connection, using the ICE servers the rendezvous server offered.
-func connectPeer(ctx context.Context, sig peer.Signaler, ice []rendezvous.ICEServer, role peer.Role, u *ui) (*peer.Conn, error) {
-	cfg := peer.Config{}
-	for _, s := range ice {
-		cfg.ICEServers = append(cfg.ICEServers, peer.ICEServer{URLs: s.URLs, Username: s.Username, Credential: s.Credential})
-	}
-	pc, err := peer.Connect(ctx, sig, role, cfg)
+// connection, using the ICE servers the rendezvous server offered and the
+// user's own (ice.go).
+func connectPeer(ctx context.Context, sig peer.Signaler, offered []rendezvous.ICEServer, ice ICEOptions, role peer.Role, u *ui) (*peer.Conn, error) {
+	pc, err := peer.Connect(ctx, sig, role, ice.peerConfig(offered))
 	if err != nil {
 		return nil, fmt.Errorf("connect to peer: %w", err)
 	}

@@ -49,6 +49,7 @@ var classes = []struct {
 	{rendezvous.ErrNoSuchSlot, "no_such_code", ExitAuth},
 	{rendezvous.ErrSlotTaken, "code_in_use", ExitAuth},
 	{rendezvous.ErrUnreachable, "unreachable", ExitConnect},
+	{peer.ErrRelayRefused, "relay_refused", ExitConnect},
 	{peer.ErrNoRoute, "no_route", ExitConnect},
 	{rendezvous.ErrPeerGone, "peer_left", ExitConnect},
 	{transfer.ErrPeerClosed, "peer_lost", ExitConnect},

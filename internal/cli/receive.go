@@ -24,6 +24,7 @@ type ReceiveOptions struct {
 	JSON      bool
 	Quiet     bool
 	Verify    bool
+	ICE       ICEOptions
 }
 
 // NewCmdReceive builds `ferry receive`. runF replaces the run step in tests.
@@ -54,6 +55,9 @@ also come from FERRY_CODE, which keeps it out of the process list.`,
 			if opts.Out == "-" && opts.JSON {
 				return usageError{errors.New("--out - and --json would both write to standard output: use one of them")}
 			}
+			if err := opts.ICE.resolve(); err != nil {
+				return err
+			}
 			if runF != nil {
 				return runF(cmd.Context(), opts)
 			}
@@ -68,6 +72,7 @@ also come from FERRY_CODE, which keeps it out of the process list.`,
 	f.BoolVar(&opts.JSON, "json", false, "write JSON Lines events to stdout instead of messages and progress bars")
 	f.BoolVar(&opts.Quiet, "quiet", false, "no progress output; only errors")
 	f.BoolVar(&opts.Verify, "verify", false, "show a verification string that both sides must see equal, and ask before receiving")
+	addICEFlags(f, &opts.ICE)
 	return cmd
 }
 
@@ -112,7 +117,7 @@ func receive(ctx context.Context, opts *ReceiveOptions, u *ui) (transfer.Result,
 	if err != nil {
 		return transfer.Result{}, err
 	}
-	pc, err := connectPeer(ctx, sess, rz.ICEServers(), peer.Answerer, u)
+	pc, err := connectPeer(ctx, sess, rz.ICEServers(), opts.ICE, peer.Answerer, u)
 	if err != nil {
 		return transfer.Result{}, err
 	}

@@ -27,6 +27,7 @@ type SendOptions struct {
 	JSON      bool
 	Quiet     bool
 	Verify    bool
+	ICE       ICEOptions
 }
 
 // NewCmdSend builds `ferry send`. runF replaces the run step in tests.
@@ -66,6 +67,9 @@ the local network.`,
 			if opts.Words < 1 || opts.Words > 16 {
 				return usageError{fmt.Errorf("--words %d: use 1 to 16 words", opts.Words)}
 			}
+			if err := opts.ICE.resolve(); err != nil {
+				return err
+			}
 			if runF != nil {
 				return runF(cmd.Context(), opts)
 			}
@@ -82,6 +86,7 @@ the local network.`,
 	f.BoolVar(&opts.JSON, "json", false, "write JSON Lines events to stdout instead of messages and progress bars")
 	f.BoolVar(&opts.Quiet, "quiet", false, "no progress output; only the code and errors")
 	f.BoolVar(&opts.Verify, "verify", false, "show a verification string that both sides must see equal, and ask before sending")
+	addICEFlags(f, &opts.ICE)
 	return cmd
 }
 
@@ -154,7 +159,7 @@ func send(ctx context.Context, opts *SendOptions, u *ui) (transfer.Result, error
 	if err != nil {
 		return transfer.Result{}, err
 	}
-	pc, err := connectPeer(ctx, sess, rz.ICEServers(), peer.Offerer, u)
+	pc, err := connectPeer(ctx, sess, rz.ICEServers(), opts.ICE, peer.Offerer, u)
 	if err != nil {
 		return transfer.Result{}, err
 	}

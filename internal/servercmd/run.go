@@ -31,6 +31,14 @@ func run(ctx context.Context, opts *Options) error {
 		return err
 	}
 	ln = tlsLn
+	relaySrv, err := startTURN(ctx, &opts.TURN, &opts.Config, logger)
+	if err != nil {
+		_ = ln.Close()
+		return err
+	}
+	if relaySrv != nil {
+		defer relaySrv.Close()
+	}
 	rz := rendezvous.NewServer(logger, opts.Config)
 	stopMetrics, err := serveMetrics(ctx, opts, rz, logger)
 	if err != nil {

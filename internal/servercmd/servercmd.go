@@ -33,6 +33,7 @@ type Options struct {
 	LogFormat string // text or json
 	LogLevel  string // debug, info, warn or error
 	STUN      []string
+	TURN      TURNOptions
 	Config    rendezvous.Config
 
 	// Production (ops.go): TLS, reverse proxies, metrics, graceful restarts.
@@ -119,6 +120,9 @@ shutdown, 1 failure, 2 usage error.`,
 			if err := opts.validateOps(); err != nil {
 				return err
 			}
+			if err := opts.TURN.validate(cmd); err != nil {
+				return err
+			}
 			for _, u := range opts.STUN {
 				opts.Config.ICEServers = append(opts.Config.ICEServers, rendezvous.ICEServer{URLs: []string{u}})
 			}
@@ -139,6 +143,7 @@ shutdown, 1 failure, 2 usage error.`,
 	f.StringVar(&opts.LogFormat, "log-format", "text", "log format: text or json")
 	f.StringVar(&opts.LogLevel, "log-level", "info", "log level: debug, info, warn or error")
 	f.StringArrayVar(&opts.STUN, "stun", nil, "STUN server URL offered to clients, e.g. stun:stun.example.com:3478 (repeatable)")
+	addTURNFlags(cmd, &opts.TURN)
 	addOpsFlags(cmd, opts)
 	c := &opts.Config
 	f.IntVar(&c.MaxMessageSize, "max-message-size", d.MaxMessageSize, "largest websocket message a client may send, in bytes (at least 1024)")

@@ -1,0 +1,61 @@
+package cli
+
+import (
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/spf13/pflag"
+
+	"github.com/ferry-dev/ferry/peer"
+	"github.com/ferry-dev/ferry/rendezvous"
+)
+
+// envICEServers stands in for --ice-server: comma-separated.
+const envICEServers = "FERRY_ICE_SERVERS"
+
+// ICEOptions are the NAT-traversal flags of send and receive.
+type ICEOptions struct {
+	Servers    []string // --ice-server, or FERRY_ICE_SERVERS
+	ForceRelay bool     // --force-relay
+
+	parsed []peer.ICEServer
+}
+
+func addICEFlags(f *pflag.FlagSet, o *ICEOptions) {
+	f.StringArrayVar(&o.Servers, "ice-server", nil, "add a STUN or TURN server to those the rendezvous server offers: stun:host:port or turn:user:password@host:port (repeatable); env "+envICEServers+", comma-separated")
+	f.BoolVar(&o.ForceRelay, "force-relay", false, "connect only through a relay (TURN), never directly: the peer never learns your IP address")
+}
+
+// resolve reads FERRY_ICE_SERVERS when no --ice-server was given, and parses
+// the servers; an error is a usage error.
+func (o *ICEOptions) resolve() error {
+	servers := o.Servers
+	if len(servers) == 0 {
+		for _, s := range strings.Split(os.Getenv(envICEServers), ",") {
+			if s = strings.TrimSpace(s); s != "" {
+				servers = append(servers, s)
+			}
+		}
+	}
+	o.parsed = nil
+	for _, s := range servers {
+		srv, err := peer.ParseICEServer(s)
+		if err != nil {
+			return usageError{fmt.Errorf("--ice-server: %w", err)}
+		}
+		o.parsed = append(o.parsed, srv)
+	}
+	return nil
+}
+
+// peerConfig is the ICE part of the peer configuration: the servers the
+// rendezvous server offered, then the user's own.
+func (o ICEOptions) peerConfig(offered []rendezvous.ICEServer) peer.Config {
+	cfg := peer.Config{ForceRelay: o.ForceRelay}
+	for _, s := range offered {
+		cfg.ICEServers = append(cfg.ICEServers, peer.ICEServer{URLs: s.URLs, Username: s.Username, Credential: s.Credential})
+	}
+	cfg.ICEServers = append(cfg.ICEServers, o.parsed...)
+	return cfg
+}

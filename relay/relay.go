@@ -1,0 +1,251 @@
+// Package relay is the STUN/TURN server that ferry-rendezvous can run beside
+// the rendezvous, on pion/turn. Clients get credentials for it from the
+// rendezvous server's welcome message, in coturn's shared-secret scheme
+// (rendezvous.TURNCredentials), so the same secret also works with coturn.
+//
+// It relays UDP only (TURN over UDP, UDP allocations), answers STUN binding
+// requests on the same port, and enforces limits against abuse: allocations
+// in total and per user, the lifetime of an allocation, and the bandwidth of
+// one allocation. It never relays to loopback, link-local, multicast or
+// unspecified addresses (nor to configured denied ranges), nor back into its
+// own listening port.
+package relay
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/netip"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/pion/turn/v5"
+)
+
+// Config configures a Server. Zero fields take the defaults below, except
+// PublicIP and Secret, which are required.
+type Config struct {
+	// Listen is the UDP address for STUN and TURN, e.g. ":3478".
+	Listen string
+	// PublicIP is the address clients and peers reach the server at; relay
+	// addresses are advertised on it (the server may listen on a private
+	// address behind a 1:1 NAT).
+	PublicIP netip.Addr
+	// Secret is the shared secret of the credential scheme.
+	Secret string
+	// Realm is the TURN realm. Default DefaultRealm.
+	Realm string
+
+	// MinPort and MaxPort bound the UDP ports of relay addresses.
+	MinPort, MaxPort uint16
+	// MaxAllocations bounds the allocations at once, all users together.
+	MaxAllocations int
+	// MaxAllocationsPerUser bounds the allocations at once of one user
+	// (the id in the username: one client address, as the rendezvous server
+	// saw it).
+	MaxAllocationsPerUser int
+	// MaxLifetime ends an allocation this long after it was made, however
+	// often it was refreshed. Refreshes of a running allocation are accepted
+	// this long past the credentials' expiry, so a transfer may outlive them.
+	MaxLifetime time.Duration
+	// Bandwidth bounds the bytes per second through one allocation, both
+	// directions together; packets over it are dropped. 0: no limit.
+	Bandwidth int64
+	// DeniedPeers are address ranges the server refuses to relay to, beside
+	// the ones it always refuses.
+	DeniedPeers []netip.Prefix
+
+	// Logger receives allocation events (Debug), refusals (Info) and pion's
+	// warnings. Nil: discard.
+	Logger *slog.Logger
+}
+
+// Defaults.
+const (
+	DefaultRealm                 = "ferry"
+	DefaultMinPort               = 49152
+	DefaultMaxPort               = 65535
+	DefaultMaxAllocations        = 1000
+	DefaultMaxAllocationsPerUser = 10
+	DefaultMaxLifetime           = 12 * time.Hour
+)
+
+// socketBuffer is asked of the OS for the listening socket: one goroutine
+// reads every client's packets from it.
+const socketBuffer = 4 << 20
+
+func (c Config) withDefaults() (Config, error) {
+	if c.Realm == "" {
+		c.Realm = DefaultRealm
+	}
+	if c.MinPort == 0 && c.MaxPort == 0 {
+		c.MinPort, c.MaxPort = DefaultMinPort, DefaultMaxPort
+	}
+	if c.MaxAllocations <= 0 {
+		c.MaxAllocations = DefaultMaxAllocations
+	}
+	if c.MaxAllocationsPerUser <= 0 {
+		c.MaxAllocationsPerUser = DefaultMaxAllocationsPerUser
+	}
+	if c.MaxLifetime <= 0 {
+		c.MaxLifetime = DefaultMaxLifetime
+	}
+	switch {
+	case !c.PublicIP.IsValid() || c.PublicIP.IsUnspecified():
+		return c, errors.New("relay: the public IP (the address relays are advertised on) is missing")
+	case !c.PublicIP.Unmap().Is4():
+		return c, fmt.Errorf("relay: public IP %s: only IPv4 relays are supported", c.PublicIP)
+	case c.Secret == "":
+		return c, errors.New("relay: the shared secret is missing")
+	case c.MinPort == 0 || c.MinPort > c.MaxPort:
+		return c, fmt.Errorf("relay: port range %d-%d is empty", c.MinPort, c.MaxPort)
+	case c.Bandwidth < 0:
+		return c, errors.New("relay: bandwidth must not be negative")
+	}
+	c.PublicIP = c.PublicIP.Unmap()
+	return c, nil
+}
+
+// Server is a running STUN/TURN server.
+type Server struct {
+	cfg  Config
+	log  *slog.Logger
+	turn *turn.Server
+	addr *net.UDPAddr // where it listens
+
+	mu     sync.Mutex
+	perUse map[string]int // allocations per user id
+	active int
+
+	created      atomic.Uint64
+	relayed      atomic.Uint64
+	dropped      atomic.Uint64
+	authFailures atomic.Uint64
+	refused      atomic.Uint64
+}
+
+// Start listens on cfg.Listen and serves until Close.
+func Start(ctx context.Context, cfg Config) (*Server, error) {
+	cfg, err := cfg.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	logger := cfg.Logger
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	var lc net.ListenConfig
+	pc, err := lc.ListenPacket(ctx, "udp4", cfg.Listen)
+	if err != nil {
+		return nil, fmt.Errorf("relay: listen on UDP %s: %w: is another STUN/TURN server using that port? pick another with --turn-listen", cfg.Listen, err)
+	}
+	if uc, ok := pc.(*net.UDPConn); ok {
+		_ = uc.SetReadBuffer(socketBuffer)
+		_ = uc.SetWriteBuffer(socketBuffer)
+	}
+	s := &Server{
+		cfg:    cfg,
+		log:    logger,
+		addr:   pc.LocalAddr().(*net.UDPAddr),
+		perUse: make(map[string]int),
+	}
+	bind, _, err := net.SplitHostPort(cfg.Listen)
+	if err != nil {
+		pc.Close() //nolint:errcheck // reporting the first error
+		return nil, fmt.Errorf("relay: listen address %q: %w", cfg.Listen, err)
+	}
+	if bind == "" {
+		bind = "0.0.0.0"
+	}
+	gen := &generator{
+		inner: turn.RelayAddressGeneratorPortRange{
+			RelayAddress: net.IP(cfg.PublicIP.AsSlice()),
+			Address:      bind,
+			MinPort:      cfg.MinPort,
+			MaxPort:      cfg.MaxPort,
+			MaxRetries:   50,
+		},
+		srv: s,
+	}
+	s.turn, err = turn.NewServer(turn.ServerConfig{
+		Realm:         cfg.Realm,
+		AuthHandler:   s.authenticate,
+		QuotaHandler:  s.underQuota,
+		LoggerFactory: loggerFactory{log: logger},
+		EventHandler: turn.EventHandler{
+			OnAuth: func(src, _ net.Addr, _, username, _, method string, ok bool) {
+				if !ok {
+					s.authFailures.Add(1)
+					s.log.Info("relay refused credentials", "client", src.String(), "username", username, "method", method, "reason", "wrong password")
+				}
+			},
+			OnAllocationCreated: func(src, _ net.Addr, _, user, _ string, relayAddr net.Addr, _ int) {
+				s.created.Add(1)
+				s.log.Debug("relay allocation created", "client", src.String(), "user", user, "relay", relayAddr.String())
+			},
+			OnAllocationDeleted: func(src, _ net.Addr, _, user, _ string) {
+				s.log.Debug("relay allocation deleted", "client", src.String(), "user", user)
+			},
+		},
+		PacketConnConfigs: []turn.PacketConnConfig{{
+			PacketConn:            pc,
+			RelayAddressGenerator: gen,
+			PermissionHandler:     s.permitted,
+		}},
+	})
+	if err != nil {
+		pc.Close() //nolint:errcheck // reporting the first error
+		return nil, fmt.Errorf("relay: %w", err)
+	}
+	return s, nil
+}
+
+// Addr is the UDP address the server listens on.
+func (s *Server) Addr() *net.UDPAddr { return s.addr }
+
+// URLs are the STUN and the TURN URL under which clients reach the server:
+// the public IP with the listening port.
+func (s *Server) URLs() (stunURL, turnURL string) {
+	hp := net.JoinHostPort(s.cfg.PublicIP.String(), strconv.Itoa(s.addr.Port))
+	return "stun:" + hp, "turn:" + hp + "?transport=udp"
+}
+
+// Config is the configuration in effect, defaults filled in.
+func (s *Server) Config() Config { return s.cfg }
+
+// Close stops the server and ends every allocation.
+func (s *Server) Close() error {
+	if err := s.turn.Close(); err != nil {
+		return fmt.Errorf("relay: close: %w", err)
+	}
+	return nil
+}
+
+// Stats are counters for monitoring.
+type Stats struct {
+	Allocations      int    // allocations now
+	AllocationsTotal uint64 // allocations made since start
+	RelayedBytes     uint64 // payload bytes relayed, both directions
+	DroppedPackets   uint64 // packets dropped over the bandwidth limit
+	AuthFailures     uint64 // requests refused for their credentials
+	QuotaRefusals    uint64 // allocations refused by the total or per-user limit
+}
+
+// Stats returns the counters so far.
+func (s *Server) Stats() Stats {
+	s.mu.Lock()
+	active := s.active
+	s.mu.Unlock()
+	return Stats{
+		Allocations:      active,
+		AllocationsTotal: s.created.Load(),
+		RelayedBytes:     s.relayed.Load(),
+		DroppedPackets:   s.dropped.Load(),
+		AuthFailures:     s.authFailures.Load(),
+		QuotaRefusals:    s.refused.Load(),
+	}
+}

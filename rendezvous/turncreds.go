@@ -1,0 +1,101 @@
+package rendezvous
+
+import (
+	"crypto/hmac"
+	"crypto/sha1" //nolint:gosec // the TURN REST scheme (coturn's use-auth-secret) is defined with HMAC-SHA1
+	"encoding/base32"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Short-lived TURN credentials in coturn's shared-secret scheme (the "TURN
+// REST API" of draft-uberti-behave-turn-rest, coturn's use-auth-secret and
+// static-auth-secret):
+//
+//	username = "<expiry>:<id>"   expiry in Unix seconds, id names the user
+//	password = base64(HMAC-SHA1(secret, username))
+//
+// The rendezvous server mints fresh credentials for every client in its
+// welcome message; the TURN server (ferry-rendezvous's own, or coturn) knows
+// only the secret and recomputes the password. The id is derived from the
+// client's address as the rendezvous server saw it, keyed with the secret, so
+// that a TURN server can count allocations per user without learning the
+// address.
+
+// TURN configures the TURN servers the rendezvous server offers, with
+// credentials minted per client.
+type TURN struct {
+	// URLs are turn: or turns: URLs, e.g. "turn:relay.example.org:3478".
+	URLs []string
+	// Secret is shared with the TURN servers (coturn's static-auth-secret).
+	Secret string
+	// TTL is how long minted credentials stay valid. Default DefaultTURNTTL.
+	TTL time.Duration
+}
+
+// DefaultTURNTTL is the lifetime of minted TURN credentials. coturn ends a
+// relayed session when its credentials expire, so this also bounds the
+// longest transfer through coturn; ferry-rendezvous's own relay lets running
+// allocations outlive their credentials (up to its --turn-max-lifetime).
+const DefaultTURNTTL = 12 * time.Hour
+
+// TURNPassword is the password of a TURN username under secret.
+func TURNPassword(secret, username string) string {
+	mac := hmac.New(sha1.New, []byte(secret))
+	mac.Write([]byte(username))
+	return base64.StdEncoding.EncodeToString(mac.Sum(nil))
+}
+
+// TURNCredentials mints a username and password for user id, valid until expiry.
+func TURNCredentials(secret, id string, expiry time.Time) (username, password string) {
+	username = strconv.FormatInt(expiry.Unix(), 10)
+	if id != "" {
+		username += ":" + id
+	}
+	return username, TURNPassword(secret, username)
+}
+
+// ErrTURNUsername: a TURN username that is not "<expiry>[:<id>]".
+var ErrTURNUsername = errors.New("not a username of the TURN shared-secret scheme (expiry[:id])")
+
+// ParseTURNUsername splits a username into its expiry and user id. A username
+// without an id is its own id, as coturn counts it.
+func ParseTURNUsername(username string) (expiry time.Time, id string, err error) {
+	ts, id, found := strings.Cut(username, ":")
+	if !found {
+		id = username
+	}
+	secs, err := strconv.ParseInt(ts, 10, 64)
+	if err != nil || secs < 0 {
+		return time.Time{}, "", fmt.Errorf("%w: %q", ErrTURNUsername, truncate(username, 60))
+	}
+	return time.Unix(secs, 0), id, nil
+}
+
+// turnUserID names the user behind address ip for the TURN server's
+// per-user limits, without revealing the address.
+func turnUserID(secret, ip string) string {
+	mac := hmac.New(sha1.New, []byte(secret))
+	mac.Write([]byte("ferry-turn-user\x00" + ip))
+	return strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(mac.Sum(nil)[:10]))
+}
+
+// iceServersFor is the ICE server list of the welcome message to a client at
+// address ip: the static servers, then the TURN servers with fresh credentials.
+func (c Config) iceServersFor(ip string, now time.Time) []ICEServer {
+	if len(c.TURN.URLs) == 0 || c.TURN.Secret == "" {
+		return c.ICEServers
+	}
+	ttl := c.TURN.TTL
+	if ttl <= 0 {
+		ttl = DefaultTURNTTL
+	}
+	user, pass := TURNCredentials(c.TURN.Secret, turnUserID(c.TURN.Secret, ip), now.Add(ttl))
+	out := slices.Clone(c.ICEServers)
+	return append(out, ICEServer{URLs: slices.Clone(c.TURN.URLs), Username: user, Credential: pass})
+}
