@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
-	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -19,15 +18,12 @@ import (
 	"github.com/ferry-dev/ferry/rendezvous"
 )
 
-// envTURNSecret stands in for --turn-secret, keeping it out of the process list.
-const envTURNSecret = "FERRY_TURN_SECRET"
-
 // TURNOptions are the flags for TURN: servers offered to clients with minted
 // credentials (--turn, e.g. coturn), and the relay ferry-rendezvous runs
 // itself (--turn-listen).
 type TURNOptions struct {
 	URLs   []string // --turn
-	Secret string   // --turn-secret, FERRY_TURN_SECRET
+	Secret string   // --turn-secret (FERRY_RENDEZVOUS_TURN_SECRET keeps it out of the process list)
 	TTL    time.Duration
 
 	Listen      string // --turn-listen: run the embedded STUN/TURN server
@@ -44,7 +40,7 @@ type TURNOptions struct {
 func addTURNFlags(cmd *cobra.Command, o *TURNOptions) {
 	f := cmd.Flags()
 	f.StringArrayVar(&o.URLs, "turn", nil, "TURN server URL offered to clients with short-lived credentials, e.g. turn:turn.example.com:3478 (repeatable; needs --turn-secret)")
-	f.StringVar(&o.Secret, "turn-secret", "", "secret shared with the TURN servers (coturn's static-auth-secret) to mint credentials; env "+envTURNSecret+"; with only --turn-listen a random one is made")
+	f.StringVar(&o.Secret, "turn-secret", "", "secret shared with the TURN servers (coturn's static-auth-secret) to mint credentials; better set as "+EnvName("turn-secret")+", out of the process list; with only --turn-listen a random one is made")
 	f.DurationVar(&o.TTL, "turn-ttl", rendezvous.DefaultTURNTTL, "how long minted TURN credentials stay valid (coturn ends a relayed session when they expire)")
 	f.StringVar(&o.Listen, "turn-listen", "", "run a STUN/TURN server on this UDP address, e.g. :3478, and offer it to clients")
 	f.StringVar(&o.PublicIP, "turn-public-ip", "", "IPv4 address clients reach --turn-listen at, on which relay addresses are advertised (default: the --turn-listen host)")
@@ -61,16 +57,13 @@ var relayFlags = []string{"turn-public-ip", "turn-ports", "turn-max-allocations"
 
 // validate checks the TURN flags of cmd (after parsing).
 func (o *TURNOptions) validate(cmd *cobra.Command) error {
-	if o.Secret == "" {
-		o.Secret = os.Getenv(envTURNSecret)
-	}
 	for _, u := range o.URLs {
 		if !strings.HasPrefix(u, "turn:") && !strings.HasPrefix(u, "turns:") {
 			return usagef("--turn %q: a TURN URL looks like turn:host:3478 (or turns:host:5349)", u)
 		}
 	}
 	if len(o.URLs) > 0 && o.Secret == "" {
-		return usagef("--turn needs --turn-secret (or %s): the secret the TURN server checks credentials with (coturn: static-auth-secret)", envTURNSecret)
+		return usagef("--turn needs --turn-secret (or %s): the secret the TURN server checks credentials with (coturn: static-auth-secret)", EnvName("turn-secret"))
 	}
 	if o.TTL <= 0 {
 		return usagef("--turn-ttl must be positive")

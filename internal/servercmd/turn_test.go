@@ -114,3 +114,19 @@ func TestEmbeddedRelayIsOffered(t *testing.T) {
 		t.Fatalf("exit code %d; output:\n%s", code, out)
 	}
 }
+
+func TestTURNSecretFromEnvironment(t *testing.T) {
+	t.Setenv("FERRY_RENDEZVOUS_TURN_SECRET", "from-env")
+	var got *servercmd.Options
+	cmd := servercmd.NewCmd(io.Discard, io.Discard, func(_ context.Context, o *servercmd.Options) error {
+		got = o
+		return nil
+	})
+	cmd.SetArgs([]string{"--turn", "turn:203.0.113.9:3478"})
+	if err := cmd.Execute(); err != nil {
+		t.Fatal(err)
+	}
+	if got.TURN.Secret != "from-env" {
+		t.Errorf("secret %q, want the one from FERRY_RENDEZVOUS_TURN_SECRET", got.TURN.Secret)
+	}
+}
