@@ -29,6 +29,7 @@ type ui struct {
 	unknownSize bool
 	gotText     bool // a text message was shown: no summary line
 	lastJSON    time.Time
+	started     time.Time // the first progress: the data phase began
 }
 
 func newUI(ios *IOStreams, jsonOut, quiet bool) *ui {
@@ -131,6 +132,9 @@ func (u *ui) offer(m transfer.Manifest) {
 func (u *ui) Transferred(done, total int64) {
 	u.mu.Lock()
 	defer u.mu.Unlock()
+	if u.started.IsZero() {
+		u.started = time.Now()
+	}
 	if u.json != nil {
 		if now := time.Now(); now.Sub(u.lastJSON) >= jsonProgressEvery || done == total {
 			u.lastJSON = now
@@ -154,6 +158,7 @@ func (u *ui) Transferred(done, total int64) {
 			progressbar.OptionSetWriter(u.ios.ErrOut),
 			progressbar.OptionSetDescription(label),
 			progressbar.OptionShowBytes(true),
+			progressbar.OptionShowCount(),
 			progressbar.OptionSetPredictTime(true),
 			progressbar.OptionSetElapsedTime(true),
 			progressbar.OptionThrottle(100*time.Millisecond),
@@ -187,7 +192,11 @@ func (u *ui) done(verb string, r transfer.Result) {
 		_ = u.bar.Finish()
 	}
 	u.mu.Unlock()
+	// The data phase only: not the wait for the receiver or for its answer.
 	secs := r.Duration.Seconds()
+	if !u.started.IsZero() {
+		secs = time.Since(u.started).Seconds()
+	}
 	if u.json != nil {
 		u.json.write(doneEvent{Event: "done", Files: r.Files, Bytes: r.Bytes, Transferred: r.Transferred, Resumed: r.Resumed, Seconds: secs})
 		return
