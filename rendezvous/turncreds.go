@@ -38,11 +38,13 @@ type TURN struct {
 	TTL time.Duration
 }
 
-// DefaultTURNTTL is the lifetime of minted TURN credentials. coturn ends a
-// relayed session when its credentials expire, so this also bounds the
-// longest transfer through coturn; ferry-rendezvous's own relay lets running
-// allocations outlive their credentials (up to its --turn-max-lifetime).
-const DefaultTURNTTL = 12 * time.Hour
+// DefaultTURNTTL is the lifetime of minted TURN credentials. They are minted
+// when a client connects and used when its peer has arrived, so they must
+// outlive a sender's wait (SlotLifetime, 1 h by default) and the handshake.
+// A relayed session that started in time outlives them: coturn (4.6) keeps
+// refreshing it, and ferry-rendezvous's own relay accepts its refreshes up to
+// --turn-max-lifetime past the expiry.
+const DefaultTURNTTL = 2 * time.Hour
 
 // TURNPassword is the password of a TURN username under secret.
 func TURNPassword(secret, username string) string {

@@ -109,6 +109,9 @@ func TestEmbeddedRelayIsOffered(t *testing.T) {
 	if !strings.Contains(out.String(), `msg="relay started"`) {
 		t.Errorf("no relay line in the log:\n%s", out)
 	}
+	if !strings.Contains(out.String(), "--turn-ttl is shorter than a sender may wait") {
+		t.Errorf("no warning that --turn-ttl 10m is shorter than --slot-lifetime:\n%s", out)
+	}
 	cancel()
 	if code := <-exit; code != 0 {
 		t.Fatalf("exit code %d; output:\n%s", code, out)
