@@ -8,6 +8,10 @@
 //	Connect(ctx, sig, role, cfg) (*Conn, error)
 //	(*Conn).Read / Write / Close   -- io.ReadWriteCloser with stream semantics
 //	(*Conn).Route() Route
+//	(*Conn).Warning() string       -- added: the OS capped the UDP socket buffers
+//
+// Signaling messages are peer's own small JSON encoding (signal.go); the
+// Signaler only carries them. Candidates trickle as they are gathered.
 package peer
 
 import (
@@ -58,8 +62,9 @@ type Config struct {
 	// HighWater/4.
 	HighWater int
 	LowWater  int
-	// ReceiveWindow is the SCTP receive buffer (the window the peer may have in
-	// flight). Default DefaultReceiveWindow.
+	// ReceiveWindow is the SCTP receive buffer: the window the peer may have
+	// in flight, so throughput is also capped near ReceiveWindow / RTT.
+	// Default DefaultReceiveWindow (pion's own default is 1 MiB).
 	ReceiveWindow int
 
 	// SocketBuffer is the size asked of the OS for the read and write buffers
@@ -67,10 +72,11 @@ type Config struct {
 	// speeds. Default DefaultSocketBuffer; negative leaves the OS default.
 	// When the OS grants less, (*Conn).Warning says so.
 	SocketBuffer int
-	// UDPMux makes all host candidates share one socket per local address
-	// through pion's ICE UDP mux (webrtc.SettingEngine.SetICEUDPMux), instead
-	// of pion's own sockets with enlarged buffers. Off by default: it measured
-	// slower (an extra copy and hand-off per packet), see conn_bench_test.go.
+	// UDPMux makes the host candidates share one socket per local address
+	// through pion's ICE UDP mux (webrtc.SettingEngine.SetICEUDPMux) instead
+	// of pion's own per-candidate sockets; both get SocketBuffer. Off by
+	// default: it measured no faster, with about 6 MiB more peak RSS per side
+	// (it queues every packet in an 8 KiB buffer), see process_bench_test.go.
 	UDPMux bool
 	// IPFilter, when set, keeps only the local addresses for which it returns
 	// true as candidates (tests keep loopback only). Loopback addresses are
@@ -83,13 +89,14 @@ type Config struct {
 	// the connection is declared lost. Default DefaultICETimeout: with the
 	// signaling before it, a failure is reported within 30 s of meeting.
 	ICETimeout time.Duration
-	// CloseTimeout bounds how long Close waits for the bytes already written
-	// to be acknowledged by the peer. Default DefaultCloseTimeout.
+	// CloseTimeout bounds how long Close waits while the peer acknowledges
+	// nothing of what is still queued, and then how long it waits for the
+	// peer to confirm the end of the stream. Default DefaultCloseTimeout.
 	CloseTimeout time.Duration
 
-	// Logger receives pion's own log lines (its warnings and errors at Warn
-	// and Error, the rest at Debug). Nil discards them, so a terminal stays
-	// clean.
+	// Logger receives pion's own log lines: its warnings and errors at Warn
+	// and Error, its info at Debug, its debug and trace lines at Debug-4.
+	// Nil discards them all, so a terminal stays clean.
 	Logger *slog.Logger
 }
 
@@ -98,7 +105,7 @@ const (
 	DefaultMessageSize    = 64 << 10
 	DefaultMaxMessageSize = 256 << 10
 	DefaultHighWater      = 4 << 20
-	DefaultReceiveWindow  = 1 << 20
+	DefaultReceiveWindow  = 4 << 20
 	DefaultSocketBuffer   = 4 << 20
 	DefaultICETimeout     = 20 * time.Second
 	DefaultCloseTimeout   = 5 * time.Second

@@ -207,7 +207,9 @@ func (c *Conn) close() error {
 		// the peer reads everything, then io.EOF, and resets its own stream,
 		// which ends our read side: only then may the association go, or the
 		// peer could see the teardown before the reset.
-		if cerr := c.dc.Close(); cerr == nil {
+		if cerr := c.dc.Close(); cerr != nil {
+			err = fmt.Errorf("peer: close: ending the stream: %w", cerr)
+		} else {
 			select {
 			case <-c.reader.done:
 			case <-c.dead:

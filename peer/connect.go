@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"sync/atomic"
+	"sync"
 	"time"
 
 	"github.com/pion/datachannel"
@@ -81,8 +81,10 @@ type negotiation struct {
 	out  outbox
 
 	opened chan datachannel.ReadWriteCloser // (cap 1) the detached channel
-	failed chan error                       // (cap 2) ICE or DTLS failed
-	conn   atomic.Pointer[Conn]             // set once connected
+	failed chan error                       // (cap 2) ICE or DTLS failed before connecting
+
+	mu   sync.Mutex // orders connecting against failures reported by pion
+	conn *Conn      // set once connected: failures go to it from then on
 
 	haveRemote      bool
 	earlyCandidates []webrtc.ICECandidateInit
@@ -129,6 +131,7 @@ func (n *negotiation) run(ctx context.Context, sig Signaler, bn *bufferedNet, mu
 			select {
 			case <-done:
 			case <-grace.C:
+				return // a Signaler that ignores ctx: leave its goroutine behind
 			}
 		}
 	}()
@@ -191,12 +194,14 @@ func (n *negotiation) run(ctx context.Context, sig Signaler, bn *bufferedNet, mu
 				return nil, err
 			}
 			c.route, _ = selectedRoute(n.pc)
-			n.conn.Store(c)
+			n.mu.Lock()
+			n.conn = c
 			select {
 			case err := <-n.failed: // failed while we were setting up
 				c.lost(err)
 			default:
 			}
+			n.mu.Unlock()
 			return c, nil
 		case err := <-n.failed:
 			return nil, err
@@ -344,7 +349,8 @@ func (n *negotiation) onCandidate(c *webrtc.ICECandidate) {
 	if c == nil {
 		n.out.push(endOfCandidatesSignal())
 		if n.cfg.ForceRelay && n.cfg.diag.noLocalCandidates() {
-			n.fail(n.noRoute()) // no relay address: ICE cannot succeed
+			err := n.noRoute() // no relay address: ICE cannot succeed
+			n.fail(err, err)
 		}
 		return
 	}
@@ -352,31 +358,29 @@ func (n *negotiation) onCandidate(c *webrtc.ICECandidate) {
 }
 
 func (n *negotiation) onICEState(st webrtc.ICEConnectionState) {
-	if st != webrtc.ICEConnectionStateFailed {
-		return
+	if st == webrtc.ICEConnectionStateFailed {
+		n.fail(n.noRoute(), fmt.Errorf("peer: connection to the peer lost: nothing received for %s", n.cfg.ICETimeout))
 	}
-	if c := n.conn.Load(); c != nil {
-		c.lost(fmt.Errorf("peer: connection to the peer lost: nothing received for %s", n.cfg.ICETimeout))
-		return
-	}
-	n.fail(n.noRoute())
 }
 
 func (n *negotiation) onState(st webrtc.PeerConnectionState) {
 	if st != webrtc.PeerConnectionStateFailed || n.pc.ICEConnectionState() == webrtc.ICEConnectionStateFailed {
 		return // ICE failures are reported by onICEState
 	}
-	err := errors.New("peer: the encrypted (DTLS) handshake with the peer failed")
-	if c := n.conn.Load(); c != nil {
-		c.lost(err)
-		return
-	}
-	n.fail(err)
+	err := errors.New("peer: the encrypted (DTLS) session with the peer failed")
+	n.fail(err, err)
 }
 
-func (n *negotiation) fail(err error) {
+// fail reports a failure to run (before) or to the Conn (after connecting).
+func (n *negotiation) fail(before, after error) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.conn != nil {
+		n.conn.lost(after)
+		return
+	}
 	select {
-	case n.failed <- err:
+	case n.failed <- before:
 	default:
 	}
 }
@@ -394,7 +398,8 @@ func (n *negotiation) watchOpen(dc *webrtc.DataChannel) {
 	dc.OnOpen(func() {
 		rwc, err := dc.Detach()
 		if err != nil {
-			n.fail(fmt.Errorf("peer: detaching the data channel: %w", err))
+			err = fmt.Errorf("peer: detaching the data channel: %w", err)
+			n.fail(err, err)
 			return
 		}
 		select {

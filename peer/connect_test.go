@@ -167,3 +167,32 @@ func FuzzDecodeSignal(f *testing.F) {
 		}
 	})
 }
+
+func TestCandidatesBeforeOfferAreQueued(t *testing.T) {
+	// Hold the offer back until the offerer's candidates went out: the
+	// answerer gets them before any session description.
+	sa, sb := signalerPair()
+	var offer []byte
+	early := 0
+	sa.drop = func(msg []byte) bool {
+		switch {
+		case offer == nil && bytes.Contains(msg, []byte(`"kind":"offer"`)):
+			offer = msg
+			return true
+		case isCandidate(msg):
+			early++
+		case bytes.Contains(msg, []byte(`"kind":"end-of-candidates"`)):
+			sa.out <- offer
+		}
+		return false
+	}
+	ra, rb := connectBoth(t, sa, sb, loopback(), loopback())
+	if ra.err != nil || rb.err != nil {
+		t.Fatalf("offerer: %v; answerer: %v", ra.err, rb.err)
+	}
+	ra.conn.Close()
+	rb.conn.Close()
+	if early == 0 {
+		t.Error("no candidate was sent ahead of the offer")
+	}
+}
