@@ -292,3 +292,31 @@ func TestConfigErrors(t *testing.T) {
 		}
 	}
 }
+
+// A running allocation outlives its credentials: refreshes and permissions
+// are accepted past the expiry (up to MaxLifetime), new allocations are not.
+func TestRunningAllocationOutlivesCredentials(t *testing.T) {
+	s := startRelay(t, relay.Config{})
+	expiry := time.Now().Add(time.Second).Truncate(time.Second).Add(time.Second)
+	user, pass := rendezvous.TURNCredentials(secret, "long", expiry)
+	c := client(t, s, user, pass)
+	conn, err := c.Allocate()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	time.Sleep(time.Until(expiry) + 100*time.Millisecond) // let the credentials expire
+	peer := peerSocket(t)
+	if err := c.CreatePermission(peer.LocalAddr()); err != nil {
+		t.Fatalf("permission on a running allocation after the credentials expired: %v", err)
+	}
+	if _, err := conn.WriteTo([]byte("late"), peer.LocalAddr()); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := readWithin(t, peer, 5*time.Second); string(got) != "late" {
+		t.Fatalf("peer got %q", got)
+	}
+	if _, err := allocate(t, s, user, pass); turnCode(err) != 400 && turnCode(err) != 401 {
+		t.Errorf("new allocation with expired credentials: %v, want refused", err)
+	}
+}
