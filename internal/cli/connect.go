@@ -31,6 +31,9 @@ func flagOrEnv(flag, env string) string {
 // user's own (ice.go).
 func connectPeer(ctx context.Context, sig peer.Signaler, offered []rendezvous.ICEServer, ice ICEOptions, role peer.Role, u *ui) (*peer.Conn, error) {
 	pc, err := peer.Connect(ctx, sig, role, ice.peerConfig(offered))
+	if errors.Is(err, peer.ErrNoRoute) {
+		return nil, err // "could not connect to the peer: why"
+	}
 	if err != nil {
 		return nil, fmt.Errorf("connect to peer: %w", err)
 	}
