@@ -149,3 +149,25 @@ func TestRendezvousSeesNothing(t *testing.T) {
 		}
 	}
 }
+
+// TestCodeFromEnvironment: FERRY_CODE works for both sides, so a script never
+// puts the code on a command line where other local users could read it.
+func TestCodeFromEnvironment(t *testing.T) {
+	server := startRendezvous(t)
+	src, out := t.TempDir(), t.TempDir()
+	path, sum := randomFile(t, src, "env.bin", 1<<20)
+	env := []string{"FERRY_CODE=88-from-environment", "FERRY_SERVER=" + server}
+	sender := start(t, env, nil, bin.ferry, "send", "--json", path)
+	if ev := sender.waitEvent("code", 30*time.Second); ev.str("code") != "88-from-environment" {
+		t.Fatalf("code event %v, want the code from FERRY_CODE", ev)
+	}
+	receiver := start(t, env, nil, bin.ferry, "receive", "--yes", "--out", out, "--json")
+	rc, _ := receiver.wait(transferTimeout)
+	sc, _ := sender.wait(transferTimeout)
+	if rc != 0 || sc != 0 {
+		t.Fatalf("exit codes: receiver %d, sender %d\nreceiver:\n%s\nsender:\n%s", rc, sc, receiver.stderr, sender.stderr)
+	}
+	if got := fileSHA256(t, filepath.Join(out, "env.bin")); got != sum {
+		t.Fatalf("sha256 %s, want %s", got, sum)
+	}
+}
