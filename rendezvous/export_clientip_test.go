@@ -1,6 +1,9 @@
 package rendezvous
 
-import "net/http"
+import (
+	"net/http"
+	"time"
+)
 
 // ClientIP is the address a server with cfg counts for a request from
 // remoteAddr carrying the X-Forwarded-For headers xff.
@@ -12,3 +15,6 @@ func ClientIP(cfg Config, remoteAddr string, xff ...string) string {
 	}
 	return s.clientIP(r)
 }
+
+// SetPingInterval makes s ping its clients every d (before any connect).
+func SetPingInterval(s *Server, d time.Duration) { s.pingInterval = d }

@@ -35,6 +35,7 @@ type Server struct {
 	cutting  bool // Shutdown's deadline passed: pairs still running are cut
 	conns    map[*serverConn]struct{}
 	slots    map[string]*slot
+	slotNums slotNumbers // the shortest free slot (slotnums.go)
 	slotRate *perMinute
 	joinRate *perMinute
 }
@@ -217,14 +218,25 @@ func (s *Server) Close() error {
 
 // hijackRecorder keeps the net.Conn that websocket.Accept hijacks, so that
 // the server can always cut a connection whose close handshake stalls.
+//
+// It also trades net/http's 4 KiB read and write buffers, which the
+// websocket keeps for the life of the connection, for smaller ones: ferry's
+// messages are small, larger ones bypass a buffer anyway, and a waiting
+// sender then holds 6 KiB less (60 MB at 10,000 waiting senders).
 type hijackRecorder struct {
 	http.ResponseWriter
 	conn net.Conn
 }
 
+// wsBufferSize is the read and the write buffer of each websocket.
+const wsBufferSize = 1024
+
 func (h *hijackRecorder) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	c, rw, err := http.NewResponseController(h.ResponseWriter).Hijack()
 	h.conn = c
+	if err == nil && rw.Reader.Buffered() == 0 && rw.Writer.Buffered() == 0 {
+		rw = bufio.NewReadWriter(bufio.NewReaderSize(c, wsBufferSize), bufio.NewWriterSize(c, wsBufferSize))
+	}
 	return c, rw, err
 }
 

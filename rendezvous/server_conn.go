@@ -2,7 +2,6 @@ package rendezvous
 
 import (
 	"context"
-	"errors"
 	"io"
 	"net"
 	"net/http"
@@ -41,6 +40,8 @@ type serverConn struct {
 	role role
 	slot *slot
 	idle *time.Timer
+
+	pinger pinger // see keepalive.go
 }
 
 // write sends m; the caller holds c.writeMu. A write that cannot finish
@@ -70,8 +71,7 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ws.SetReadLimit(-1) // readMessage enforces cfg.MaxMessageSize itself, to answer with too_large
-	ctx, cancel := context.WithCancel(context.WithoutCancel(r.Context()))
-	defer cancel()
+	ctx, cancel := context.WithCancel(context.Background())
 	c := &serverConn{
 		id:     s.nextID.Add(1),
 		ip:     s.clientIP(r),
@@ -80,16 +80,15 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 		cancel: cancel,
 		done:   make(chan struct{}),
 	}
-	defer close(c.done)
 
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
+		cancel()
 		_ = ws.Close(websocket.StatusGoingAway, codeShuttingDown)
 		return
 	}
 	s.wg.Add(1)
-	defer s.wg.Done()
 	s.conns[c] = struct{}{}
 	s.metrics.connsOpen.Inc()
 	s.metrics.connsTotal.Inc()
@@ -102,9 +101,21 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 	c.writeMu.Unlock()
 	s.logger.Debug("connection opened", "conn", c.id, "ip", c.ip)
 
-	s.wg.Add(1)
-	go s.keepAlive(c)
-	if err == nil {
+	s.keepAlive(c)
+	// The rest runs on a goroutine of its own, so that this handler returns
+	// and net/http frees the request, the response and their buffers (about
+	// 10 KiB that a hijacked connection no longer needs, per waiting client).
+	go s.runConn(ctx, c, err == nil)
+}
+
+// runConn handles c's messages until the connection ends, then detaches it
+// from the server. welcomed is false when the welcome could not be sent.
+func (s *Server) runConn(ctx context.Context, c *serverConn, welcomed bool) {
+	defer s.wg.Done()
+	defer close(c.done)
+	defer c.cancel()
+	defer c.stopPing()
+	if welcomed {
 		if perr := s.readLoop(ctx, c); perr != nil {
 			s.logger.Info("rejected", "conn", c.id, "ip", c.ip, "code", perr.code, "reason", perr.msg)
 			s.shut(c, perr)
@@ -224,29 +235,5 @@ func closeStatus(code string) websocket.StatusCode {
 		return websocket.StatusNormalClosure
 	default: // limits
 		return websocket.StatusTryAgainLater
-	}
-}
-
-// keepAlive pings c until it closes; a client that does not answer is cut.
-func (s *Server) keepAlive(c *serverConn) {
-	defer s.wg.Done()
-	t := time.NewTicker(s.pingInterval)
-	defer t.Stop()
-	for {
-		select {
-		case <-c.done:
-			return
-		case <-t.C:
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), pingTimeout)
-		err := c.ws.Ping(ctx)
-		cancel()
-		if err != nil {
-			if !errors.Is(err, net.ErrClosed) {
-				s.logger.Debug("ping failed", "conn", c.id, "ip", c.ip, "err", err)
-			}
-			c.forceClose()
-			return
-		}
 	}
 }

@@ -1,9 +1,6 @@
 package rendezvous
 
-import (
-	"strconv"
-	"time"
-)
+import "time"
 
 // slot is a sender waiting for a receiver, or the pair once one joined.
 // Its fields are guarded by Server.mu.
@@ -67,12 +64,7 @@ func (s *Server) openSlot(c *serverConn, name string) *protoError {
 // freeSlot returns the smallest positive integer not in use as a slot.
 // The caller holds s.mu.
 func (s *Server) freeSlot() string {
-	for n := 1; ; n++ {
-		name := strconv.Itoa(n)
-		if s.slots[name] == nil {
-			return name
-		}
-	}
+	return s.slotNums.take(func(name string) bool { return s.slots[name] != nil })
 }
 
 // join pairs c, a receiver, with the sender waiting at name.
@@ -220,6 +212,7 @@ func (s *Server) dropSlot(sl *slot, reason string) {
 	sl.timer.Stop()
 	if s.slots[sl.name] == sl {
 		delete(s.slots, sl.name)
+		s.slotNums.release(sl.name)
 		if sl.receiver == nil {
 			s.metrics.waiting.Dec()
 		} else {
