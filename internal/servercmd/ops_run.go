@@ -4,11 +4,13 @@ import (
 	"context"
 	"crypto/tls"
 	"fmt"
+	"log"
 	"log/slog"
 	"net"
 	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -75,9 +77,29 @@ func serveMetrics(ctx context.Context, opts *Options, rz *rendezvous.Server, log
 	srv := &http.Server{
 		Handler:           mux,
 		ReadHeaderTimeout: 10 * time.Second,
-		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+		ErrorLog:          httpErrorLog(logger),
 	}
 	go func() { _ = srv.Serve(ln) }()
 	logger.Info("metrics listening", "addr", ln.Addr().String(), "path", "/metrics")
 	return func() { _ = srv.Close() }, nil
+}
+
+// httpErrorLog is net/http's error log for the servers: failed TLS
+// handshakes (scanners, clients that do not trust the certificate, plain
+// ws:// to a TLS port) are everyday noise on a public port and go to debug;
+// anything else net/http reports is a warning.
+func httpErrorLog(logger *slog.Logger) *log.Logger {
+	return log.New(httpLogWriter{logger}, "", 0)
+}
+
+type httpLogWriter struct{ logger *slog.Logger }
+
+func (w httpLogWriter) Write(p []byte) (int, error) {
+	msg := strings.TrimSpace(string(p))
+	level := slog.LevelWarn
+	if strings.Contains(msg, "TLS handshake error") {
+		level = slog.LevelDebug
+	}
+	w.logger.Log(context.Background(), level, msg)
+	return len(p), nil
 }

@@ -22,6 +22,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pion/turn/v5"
 	"github.com/spf13/pflag"
 
 	"github.com/ferry-dev/ferry/internal/servercmd"
@@ -324,5 +325,61 @@ func TestTLSBadFiles(t *testing.T) {
 	}
 	if !strings.Contains(stderr.String(), "--tls-key") || !strings.Contains(stderr.String(), "missing.pem") {
 		t.Errorf("stderr %q does not explain", stderr.String())
+	}
+}
+
+// TestRelayMetrics: with the embedded TURN relay, /metrics also shows its
+// allocations and relayed bytes; a real allocation with the credentials of
+// the welcome message shows up in them.
+func TestRelayMetrics(t *testing.T) {
+	out, _ := server(t, "--turn-listen", "127.0.0.1:0")
+	addr := out.waitFor(t, listeningText)[1]
+	_, body := get(t, http.DefaultClient, "http://"+addr+"/metrics")
+	for _, want := range []string{"ferry_rendezvous_turn_allocations_open 0", "ferry_rendezvous_turn_relayed_bytes_total 0", "ferry_rendezvous_turn_allocations_total 0"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("/metrics lacks %q", want)
+		}
+	}
+
+	c, err := rendezvous.Dial(testCtx(t), "ws://"+addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	var turnAddr, user, pass string
+	for _, s := range c.ICEServers() {
+		for _, u := range s.URLs {
+			if rest, ok := strings.CutPrefix(u, "turn:"); ok {
+				turnAddr, _, _ = strings.Cut(rest, "?")
+				user, pass = s.Username, s.Credential
+			}
+		}
+	}
+	if turnAddr == "" {
+		t.Fatalf("no TURN server in the welcome: %+v", c.ICEServers())
+	}
+	pc, err := net.ListenPacket("udp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pc.Close()
+	tc, err := turn.NewClient(&turn.ClientConfig{STUNServerAddr: turnAddr, TURNServerAddr: turnAddr, Conn: pc, Username: user, Password: pass})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tc.Close()
+	if err := tc.Listen(); err != nil {
+		t.Fatal(err)
+	}
+	relayed, err := tc.Allocate()
+	if err != nil {
+		t.Fatalf("TURN allocation: %v", err)
+	}
+	defer relayed.Close()
+	_, body = get(t, http.DefaultClient, "http://"+addr+"/metrics")
+	for _, want := range []string{"ferry_rendezvous_turn_allocations_open 1", "ferry_rendezvous_turn_allocations_total 1"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("after an allocation /metrics lacks %q", want)
+		}
 	}
 }

@@ -40,6 +40,12 @@ func run(ctx context.Context, opts *Options) error {
 		defer relaySrv.Close()
 	}
 	rz := rendezvous.NewServer(logger, opts.Config)
+	if relaySrv != nil {
+		if err := rz.RegisterMetrics(relayCollector{relaySrv}); err != nil {
+			_ = ln.Close()
+			return err
+		}
+	}
 	stopMetrics, err := serveMetrics(ctx, opts, rz, logger)
 	if err != nil {
 		_ = ln.Close()
@@ -49,7 +55,7 @@ func run(ctx context.Context, opts *Options) error {
 	srv := &http.Server{
 		Handler:           rz,
 		ReadHeaderTimeout: 10 * time.Second,
-		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+		ErrorLog:          httpErrorLog(logger),
 	}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
