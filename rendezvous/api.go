@@ -20,6 +20,10 @@
 //	Config (limits; zero fields = DefaultConfig()), (*Server).Config()
 //	ErrSlotUsed (also matches ErrSlotTaken), *ServerError{Code, Message}
 //	Version, WSPath, VersionHeader; package rendezvoustest: Start(t, logger, cfg)
+//	(*Server).MetricsHandler() http.Handler     -- Prometheus /metrics (metrics.go); served on / too unless Config.PrivateMetrics
+//	(*Server).RegisterMetrics(...prometheus.Collector) error
+//	Config.TrustedProxies []netip.Prefix        -- X-Forwarded-For believed only from these (clientip.go)
+//	DialWith(ctx, url, DialOptions{HTTPClient, Header}) (*Conn, error)
 package rendezvous
 
 import "errors"
