@@ -98,6 +98,8 @@ type Config struct {
 	// and Error, its info at Debug, its debug and trace lines at Debug-4.
 	// Nil discards them all, so a terminal stays clean.
 	Logger *slog.Logger
+
+	bare bool // set by ConnectBare: no stream layer on the channel
 }
 
 // Defaults for Config's zero fields.

@@ -83,7 +83,9 @@ func newConn(pc *webrtc.PeerConnection, rwc datachannel.ReadWriteCloser, s setti
 	}
 	dc.SetBufferedAmountLowThreshold(c.low)
 	dc.OnBufferedAmountLow(c.signalLow) // called on pion's SCTP read loop: must not block
-	c.reader.start(dc, s.maxMessage, c.closing)
+	if !s.bare {
+		c.reader.start(dc, s.maxMessage, c.closing)
+	}
 	return c, nil
 }
 

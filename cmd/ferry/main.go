@@ -8,11 +8,15 @@ import (
 	"syscall"
 
 	"github.com/ferry-dev/ferry/internal/cli"
+	"github.com/ferry-dev/ferry/internal/tune"
 )
 
 func main() {
+	tune.Apply()
+	stopProfile := startProfile()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := cli.Main(ctx, os.Args[1:], cli.System())
 	stop()
+	stopProfile()
 	os.Exit(code)
 }

@@ -1,0 +1,74 @@
+// Package tune sets the Go runtime up for moving data with pion, within
+// ferry's memory target (DESIGN.md "Targets": peak RSS at most 48 MiB on each
+// side). ferry and the ceiling of the benchmark (internal/bench) both call
+// Apply, so the benchmark's ceiling has whatever ferry tunes.
+//
+// pion allocates about 14 MB for every MiB it moves (a chunk and a copy per
+// SCTP packet, buffers per DTLS record), so the collector runs often; the
+// live heap stays small (the SCTP queues: a few MiB). A higher GOGC makes
+// collections rarer (about 9% less CPU per GiB moved, measured with
+// ferry-bench), and a soft memory limit keeps the heap, which GOGC alone lets
+// grow to 4-5 times the live heap, within the memory target.
+package tune
+
+import (
+	"os"
+	"runtime/debug"
+	"runtime/metrics"
+	"time"
+)
+
+const (
+	// GCPercent is GOGC while the limit is far away.
+	GCPercent = 400
+	// MemoryLimit is the soft limit of the Go runtime's memory (heap,
+	// stacks, runtime data; the program's own code is not counted) while
+	// the live heap is small.
+	MemoryLimit = 30 << 20
+	// checkEvery is how often the limit follows the live heap.
+	checkEvery = 500 * time.Millisecond
+)
+
+// Apply tunes the runtime of this process; GOGC and GOMEMLIMIT in the
+// environment win. Call it once, early in main.
+func Apply() {
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(GCPercent)
+	}
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(MemoryLimit)
+		go followLiveHeap()
+	}
+}
+
+// followLiveHeap raises the memory limit when the live heap grows, e.g. with
+// a manifest of a million files, so that the collector never runs without
+// pause against a limit the program needs more than (the runtime would then
+// spend up to half the CPU on it); it lowers it again down to MemoryLimit.
+func followLiveHeap() {
+	sample := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+	current := int64(MemoryLimit)
+	for range time.Tick(checkEvery) {
+		metrics.Read(sample)
+		if sample[0].Value.Kind() != metrics.KindUint64 {
+			return // not measured by this runtime: keep the limit as it is
+		}
+		if want := limitFor(sample[0].Value.Uint64()); want != current {
+			debug.SetMemoryLimit(want)
+			current = want
+		}
+	}
+}
+
+// limitFor is the memory limit for a live heap of live bytes: MemoryLimit,
+// or room for the heap to double plus the runtime's own memory, whichever
+// is larger (as GOGC=100 would give), rounded up to 8 MiB steps so that it
+// does not change at every check.
+func limitFor(live uint64) int64 {
+	const step = 8 << 20
+	need := int64(2*live) + 12<<20
+	if need <= MemoryLimit {
+		return MemoryLimit
+	}
+	return (need + step - 1) / step * step
+}
