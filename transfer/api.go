@@ -88,15 +88,25 @@ type Progress interface {
 type Result struct {
 	Files       int
 	Bytes       int64 // total bytes of all files
-	Transferred int64 // bytes actually moved over the channel
+	Transferred int64 // bytes of files actually moved over the channel
 	Resumed     int64 // bytes not sent again thanks to resume
-	Duration    time.Duration
+	// WireBytes is what Transferred took on the channel: less than
+	// Transferred when compression paid (frame headers not counted).
+	WireBytes int64
+	Duration  time.Duration
 }
 
 // SendOptions configures Send.
 type SendOptions struct {
-	Progress  Progress // may be nil
-	ChunkSize int      // payload bytes per data frame; 0 means the default
+	Progress Progress // may be nil
+	// ChunkSize is the payload bytes per data frame; 0 means the default.
+	// Slices that the sender tries to compress are zSliceFactor times as
+	// long (at most MaxChunkSize).
+	ChunkSize int
+	// NoCompression sends every slice as it is. By default a sender
+	// compresses what shrinks (zstd, per slice, adaptive: compress.go) when
+	// the receiver speaks protocol version 2 or later.
+	NoCompression bool
 }
 
 // ReceiveOptions configures Receive.

@@ -24,6 +24,9 @@ func seedFrames() [][]byte {
 	data := make([]byte, dataHeaderLen+2)
 	putDataHeader(data, indexOffset{0, 1}, 7)
 	stream = appendFrame(stream, frameData, data)
+	dataZ := make([]byte, dataZHeaderLen+3)
+	putDataZHeader(dataZ, dataZHeader{at: indexOffset{0, 3}, size: 9, crc: 7})
+	stream = appendFrame(stream, frameDataZ, dataZ)
 	stream = appendFrame(stream, frameFileEnd, appendFileSum(nil, fileSum{0, 3, sum}))
 	stream = appendFrame(stream, frameFileAck, appendFileSum(nil, fileSum{0, 3, sum}))
 	stream = appendFrame(stream, frameDone, appendTotals(nil, totals{2, 3}))
@@ -74,6 +77,10 @@ func FuzzFrames(f *testing.F) {
 				decodeFileBegin(p)
 			case frameData:
 				decodeData(p)
+			case frameDataZ:
+				if h, z, err := decodeDataZ(p); err == nil && (h.size == 0 || h.size > MaxChunkSize || len(z) > int(h.size)) {
+					t.Fatalf("decodeDataZ let %+v with %d bytes through", h, len(z))
+				}
 			case frameFileEnd, frameFileAck:
 				decodeFileSum(typ, p)
 			case frameDone, frameDoneAck:

@@ -113,6 +113,42 @@ func decodeData(p []byte) (at indexOffset, crc uint32, data []byte, err error) {
 	return at, binary.BigEndian.Uint32(p[12:]), p[dataHeaderLen:], nil
 }
 
+// dataZHeader is the header of a dataZ frame's payload.
+type dataZHeader struct {
+	at   indexOffset
+	size uint32 // decompressed
+	crc  uint32 // of the compressed bytes
+}
+
+// putDataZHeader fills the 20-byte header of a dataZ frame payload.
+func putDataZHeader(b []byte, h dataZHeader) {
+	binary.BigEndian.PutUint32(b, h.at.index)
+	binary.BigEndian.PutUint64(b[4:], h.at.offset)
+	binary.BigEndian.PutUint32(b[12:], h.size)
+	binary.BigEndian.PutUint32(b[16:], h.crc)
+}
+
+// decodeDataZ splits a dataZ frame payload; it checks the sizes the layout
+// allows, not the CRC or the content.
+func decodeDataZ(p []byte) (h dataZHeader, z []byte, err error) {
+	if len(p) < dataZHeaderLen {
+		return h, nil, fmt.Errorf("%w: compressed data frame of %d bytes, shorter than its header", ErrProtocol, len(p))
+	}
+	h = dataZHeader{
+		at:   indexOffset{binary.BigEndian.Uint32(p), binary.BigEndian.Uint64(p[4:])},
+		size: binary.BigEndian.Uint32(p[12:]),
+		crc:  binary.BigEndian.Uint32(p[16:]),
+	}
+	z = p[dataZHeaderLen:]
+	switch {
+	case h.size == 0 || h.size > MaxChunkSize:
+		return h, nil, fmt.Errorf("%w: compressed data frame for %d bytes, outside 1 to %d", ErrProtocol, h.size, MaxChunkSize)
+	case len(z) == 0 || len(z) > int(h.size):
+		return h, nil, fmt.Errorf("%w: compressed data frame of %d bytes for %d bytes of data", ErrProtocol, len(z), h.size)
+	}
+	return h, z, nil
+}
+
 // fileSum is the payload of fileEnd and fileAck.
 type fileSum struct {
 	index uint32

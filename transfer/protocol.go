@@ -1,6 +1,7 @@
 package transfer
 
-// The ferry transfer protocol, version 1.
+// The ferry transfer protocol, version 2 (version 1 without compressed data
+// frames).
 //
 // It runs over one ordered, reliable byte stream (a WebRTC data channel in
 // ferry). Both directions carry frames:
@@ -22,7 +23,7 @@ package transfer
 //	S -> R  manifest ... manifest, manifestEnd
 //	R -> S  have ... have, accept  (or decline, or error)
 //	for each regular file, in manifest order:
-//	  S -> R  fileBegin, data ..., fileEnd
+//	  S -> R  fileBegin, data or dataZ ..., fileEnd
 //	  R -> S  fileAck              (when verified and in place; S does not wait for it)
 //	S -> R  done
 //	R -> S  doneAck                (after the last fileAck)
@@ -33,9 +34,14 @@ package transfer
 
 // protocolVersion is the version this ferry speaks. minProtocolVersion is the
 // oldest it still speaks; the peers use the highest version both support.
+// Version 2 added frameDataZ: a sender sends it only to a peer that
+// negotiated version 2 or later, and a receiver accepts it only then.
 const (
-	protocolVersion    = 1
+	protocolVersion    = 2
 	minProtocolVersion = 1
+
+	// compressionVersion is the first version with frameDataZ.
+	compressionVersion = 2
 )
 
 type frameType uint8
@@ -107,6 +113,25 @@ const (
 	//	payload [length-16]byte, at most maxChunkSize
 	frameData frameType = 0x08
 
+	// frameDataZ (version 2) carries a slice of the current file compressed
+	// with zstd (RFC 8878). The sender chooses per slice between data and
+	// dataZ (see compress.go); both kinds may alternate within a file.
+	//
+	//	index  uint32  manifest index, equal to the one in fileBegin
+	//	offset uint64  position in the file of the slice's first byte; contiguous
+	//	               with the data and dataZ frames before it
+	//	size   uint32  the slice's length once decompressed: 1 to MaxChunkSize
+	//	crc32c uint32  CRC-32C of payload, the compressed bytes as sent
+	//	payload [length-20]byte  one zstd frame that decompresses to exactly size
+	//	               bytes, at most size bytes long itself
+	//
+	// The receiver checks the CRC, then that the slice fits in the announced
+	// size of the file, and only then decompresses, into at most size bytes:
+	// a small frame cannot make it allocate or write more than the sender
+	// announced (no zip bombs). The file's SHA-256 covers the decompressed
+	// bytes, as always.
+	frameDataZ frameType = 0x0e
+
 	// frameFileEnd ends the current file.
 	//
 	//	index  uint32
@@ -146,6 +171,7 @@ const (
 const (
 	frameHeaderLen = 5
 	dataHeaderLen  = 16
+	dataZHeaderLen = 20
 	haveRecordLen  = 44
 	entryFixedLen  = 2 + 8 + 1 + 2
 
@@ -194,6 +220,8 @@ func frameLimit(t frameType) int {
 		return maxMessageLen
 	case frameData:
 		return dataHeaderLen + MaxChunkSize
+	case frameDataZ:
+		return dataZHeaderLen + MaxChunkSize
 	case frameFileEnd, frameFileAck:
 		return 44
 	case frameError:
@@ -220,6 +248,8 @@ func (t frameType) String() string {
 		return "file begin"
 	case frameData:
 		return "data"
+	case frameDataZ:
+		return "compressed data"
 	case frameFileEnd:
 		return "file end"
 	case frameFileAck:

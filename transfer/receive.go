@@ -36,6 +36,7 @@ func Receive(ctx context.Context, conn io.ReadWriteCloser, opts ReceiveOptions) 
 		stop := context.AfterFunc(ctx, func() { conn.Close() })
 		err = r.run(ctx)
 		stop()
+		r.dz.close()
 	}
 	res := r.result()
 	res.Duration = time.Since(start)
@@ -60,9 +61,12 @@ type receiver struct {
 	sink     sink                // where a text or a single stream goes instead of Dir
 	made     map[string]bool     // directories known to exist
 	cur      *incoming           // the file being received
+	version  uint16              // negotiated protocol version
+	dz       *decompressor       // made at the first dataZ frame
 	files    int                 // files verified and in place
 	bytes    int64               // their sizes
 	written  int64               // payload bytes written
+	wire     int64               // what they took on the channel
 	resumed  int64               // bytes not received again thanks to resume
 	accepted bool
 }
@@ -98,7 +102,7 @@ func (r *receiver) run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if _, err := negotiate(local, peer); err != nil {
+	if r.version, err = negotiate(local, peer); err != nil {
 		return err
 	}
 	if err := r.readManifest(); err != nil {
@@ -242,7 +246,7 @@ func (r *receiver) sendAccept() error {
 }
 
 func (r *receiver) result() Result {
-	return Result{Files: r.files, Bytes: r.bytes, Transferred: r.written, Resumed: r.resumed}
+	return Result{Files: r.files, Bytes: r.bytes, Transferred: r.written, Resumed: r.resumed, WireBytes: r.wire}
 }
 
 // fail tells the sender what went wrong (unless the sender told us, or the

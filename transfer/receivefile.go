@@ -56,6 +56,14 @@ func (r *receiver) receiveFiles(ctx context.Context) error {
 			if err := r.writeData(at, crc, data); err != nil {
 				return err
 			}
+		case t == frameDataZ && r.cur != nil && r.version >= compressionVersion:
+			h, z, err := decodeDataZ(p)
+			if err != nil {
+				return err
+			}
+			if err := r.writeDataZ(h, z); err != nil {
+				return err
+			}
 		case t == frameFileEnd && r.cur != nil:
 			end, err := decodeFileSum(t, p)
 			if err != nil {
@@ -144,6 +152,44 @@ func (r *receiver) beginFile(i int, offset uint64) error {
 
 // writeData checks one data frame and appends it to the current file.
 func (r *receiver) writeData(at indexOffset, crc uint32, data []byte) error {
+	if err := r.checkSlice(at, int64(len(data))); err != nil {
+		return err
+	}
+	if crc32.Checksum(data, castagnoli) != crc {
+		return fmt.Errorf("%w: %s: CRC-32C mismatch in the %d bytes at byte %d", ErrIntegrity, quoteName(r.cur.entry.Path), len(data), at.offset)
+	}
+	r.wire += int64(len(data))
+	return r.write(data)
+}
+
+// writeDataZ checks one dataZ frame, decompresses it and appends it to the
+// current file. Everything is checked before decompressing, and the
+// decompressor stops at the announced size.
+func (r *receiver) writeDataZ(h dataZHeader, z []byte) error {
+	if err := r.checkSlice(h.at, int64(h.size)); err != nil {
+		return err
+	}
+	name := quoteName(r.cur.entry.Path)
+	if crc32.Checksum(z, castagnoli) != h.crc {
+		return fmt.Errorf("%w: %s: CRC-32C mismatch in the %d compressed bytes for byte %d", ErrIntegrity, name, len(z), h.at.offset)
+	}
+	if r.dz == nil {
+		var err error
+		if r.dz, err = newDecompressor(); err != nil {
+			return err
+		}
+	}
+	data, err := r.dz.decompress(z, int(h.size))
+	if err != nil {
+		return fmt.Errorf("%w: %s: the compressed data for byte %d was refused: %w", ErrIntegrity, name, h.at.offset, err)
+	}
+	r.wire += int64(len(z))
+	return r.write(data)
+}
+
+// checkSlice checks that n bytes at at continue the current file within
+// its announced size.
+func (r *receiver) checkSlice(at indexOffset, n int64) error {
 	in := r.cur
 	e := in.entry
 	switch {
@@ -151,17 +197,21 @@ func (r *receiver) writeData(at indexOffset, crc uint32, data []byte) error {
 		return fmt.Errorf("%w: data for entry %d while receiving %s", ErrProtocol, at.index, quoteName(e.Path))
 	case at.offset != uint64(in.off):
 		return fmt.Errorf("%w: data for %s at byte %d, expected byte %d", ErrProtocol, quoteName(e.Path), at.offset, in.off)
-	case e.Size >= 0 && in.off+int64(len(data)) > e.Size:
+	case e.Size >= 0 && in.off+n > e.Size:
 		return fmt.Errorf("%w: %s: the sender sent more than the %d bytes it announced", ErrIntegrity, quoteName(e.Path), e.Size)
-	case e.Size < 0 && in.off+int64(len(data)) > maxFileSize:
+	case e.Size < 0 && in.off+n > maxFileSize:
 		return fmt.Errorf("%w: %s: the sender sent more than %d bytes", ErrIntegrity, quoteName(e.Path), int64(maxFileSize))
-	case crc32.Checksum(data, castagnoli) != crc:
-		return fmt.Errorf("%w: %s: CRC-32C mismatch in the %d bytes at byte %d", ErrIntegrity, quoteName(e.Path), len(data), in.off)
 	case in.w == nil:
 		return fmt.Errorf("%w: data for %s, which was complete", ErrProtocol, quoteName(e.Path))
 	}
+	return nil
+}
+
+// write appends checked bytes to the current file.
+func (r *receiver) write(data []byte) error {
+	in := r.cur
 	if _, err := in.w.Write(data); err != nil {
-		return diskError(e.Path, err)
+		return diskError(in.entry.Path, err)
 	}
 	in.hash.Write(data)
 	in.off += int64(len(data))

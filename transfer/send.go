@@ -42,9 +42,14 @@ type sender struct {
 	src      Source
 	progress Progress
 	m        Manifest
-	chunk    int
+	chunk    int  // payload bytes of a data frame
+	zchunk   int  // bytes of a slice the compressor tries
+	noZ      bool // SendOptions.NoCompression
+	version  uint16
 	fb       frameBuf
 	buf      []byte // one data frame: header, data header, payload
+	zbuf     []byte // one dataZ frame
+	comp     *compressor
 	hash     hash.Hash
 	ib       *inbox
 	haves    map[uint32]haveRecord
@@ -54,6 +59,7 @@ type sender struct {
 	files    int       // acknowledged files
 	bytes    int64     // sizes of the files sent
 	sent     int64     // payload bytes written
+	wire     int64     // what they took on the channel (compressed or not)
 	resumed  int64     // bytes not sent thanks to resume
 }
 
@@ -87,7 +93,9 @@ func (s *sender) prepare(opts SendOptions) error {
 		return errors.New("cannot send: a text message must be sent on its own")
 	}
 	s.m = m
-	s.buf = make([]byte, frameHeaderLen+dataHeaderLen+s.chunk)
+	s.noZ = opts.NoCompression
+	s.zchunk = min(zSliceFactor*s.chunk, MaxChunkSize)
+	s.buf = make([]byte, frameHeaderLen+dataHeaderLen+max(s.chunk, s.zchunk))
 	s.hash = sha256.New()
 	return nil
 }
@@ -103,8 +111,14 @@ func (s *sender) run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if _, err := negotiate(local, msg.(hello)); err != nil {
+	if s.version, err = negotiate(local, msg.(hello)); err != nil {
 		return err
+	}
+	if !s.noZ && s.version >= compressionVersion {
+		if s.comp, err = newCompressor(); err != nil {
+			return err
+		}
+		defer s.comp.close()
 	}
 	end, err := encodeManifest(s.m.Entries, func(p []byte) error {
 		return s.fb.write(s.conn, frameManifest, p)
@@ -223,7 +237,7 @@ func (s *sender) reportProgress() {
 }
 
 func (s *sender) result() Result {
-	return Result{Files: s.files, Bytes: s.bytes, Transferred: s.sent, Resumed: s.resumed}
+	return Result{Files: s.files, Bytes: s.bytes, Transferred: s.sent, Resumed: s.resumed, WireBytes: s.wire}
 }
 
 // fail tells the receiver what went wrong (unless the receiver told us, or the

@@ -41,12 +41,18 @@ func (s *sender) sendFile(ctx context.Context, i int) error {
 	}
 	s.resumed += off
 	s.reportProgress()
+	if s.comp != nil {
+		s.comp.startFile()
+	}
 
 	for {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
 		want := s.chunk
+		if s.comp != nil && s.comp.trying() {
+			want = s.zchunk
+		}
 		if e.Size >= 0 {
 			want = int(min(int64(want), e.Size-off))
 			if want == 0 {
@@ -56,7 +62,7 @@ func (s *sender) sendFile(ctx context.Context, i int) error {
 		data := s.buf[frameHeaderLen+dataHeaderLen : frameHeaderLen+dataHeaderLen+want]
 		n, rerr := io.ReadFull(rc, data)
 		if n > 0 {
-			if err := s.writeData(uint32(i), off, data[:n]); err != nil {
+			if err := s.writeSlice(uint32(i), off, data[:n]); err != nil {
 				return err
 			}
 			off += int64(n)
@@ -86,18 +92,48 @@ func (s *sender) sendFile(ctx context.Context, i int) error {
 	return s.drainAcks()
 }
 
-// writeData sends one data frame from s.buf, whose payload area holds data.
-func (s *sender) writeData(index uint32, off int64, data []byte) error {
+// writeSlice hashes one slice of the file, which s.buf's payload area holds,
+// and sends it compressed (a dataZ frame) when that pays, or else as it is
+// (a data frame built around it in s.buf).
+func (s *sender) writeSlice(index uint32, off int64, data []byte) error {
 	s.hash.Write(data)
-	putDataHeader(s.buf[frameHeaderLen:], indexOffset{index: index, offset: uint64(off)}, crc32.Checksum(data, castagnoli))
-	frame := s.buf[:frameHeaderLen+dataHeaderLen+len(data)]
-	frame[0] = byte(frameData)
+	at := indexOffset{index: index, offset: uint64(off)}
+	frame, payload := s.compressed(at, data)
+	if frame == nil {
+		putDataHeader(s.buf[frameHeaderLen:], at, crc32.Checksum(data, castagnoli))
+		frame = s.buf[:frameHeaderLen+dataHeaderLen+len(data)]
+		frame[0] = byte(frameData)
+		payload = len(data)
+	}
 	if _, err := s.conn.Write(finishFrame(frame)); err != nil {
 		return writeError(err)
 	}
 	s.sent += int64(len(data))
+	s.wire += int64(payload)
 	s.reportProgress()
 	return nil
+}
+
+// compressed builds a dataZ frame of data in s.zbuf, or returns nil when
+// compression is off or data does not shrink. payload is the compressed
+// length.
+func (s *sender) compressed(at indexOffset, data []byte) (frame []byte, payload int) {
+	if s.comp == nil {
+		return nil, 0
+	}
+	const hdr = frameHeaderLen + dataZHeaderLen
+	if cap(s.zbuf) < hdr {
+		s.zbuf = make([]byte, hdr, hdr+s.zchunk)
+	}
+	out := s.comp.compress(s.zbuf[:hdr], data)
+	if out == nil {
+		return nil, 0
+	}
+	s.zbuf = out[:0] // keep what the encoder grew
+	z := out[hdr:]
+	putDataZHeader(out[frameHeaderLen:], dataZHeader{at: at, size: uint32(len(data)), crc: crc32.Checksum(z, castagnoli)})
+	out[0] = byte(frameDataZ)
+	return out, len(z)
 }
 
 // prefixMatches hashes the first h.offset bytes of rc into s.hash and reports

@@ -2,6 +2,7 @@ package transfer
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -9,12 +10,14 @@ import (
 func TestVersionMismatch(t *testing.T) {
 	t.Run("newer sender", func(t *testing.T) {
 		got := receiveFrom(t, testContext(t), ReceiveOptions{Dir: t.TempDir()}, func(p *rawPeer) {
-			p.hello(roleSender, 2, 3)
+			p.hello(roleSender, protocolVersion+1, protocolVersion+2)
 		})
 		if !errors.Is(got.err, ErrVersion) {
 			t.Fatalf("receive: %v", got.err)
 		}
-		for _, want := range []string{"versions 2 to 3", "version 1", "upgrade ferry on this computer"} {
+		ours := versionRange(localHello(roleReceiver))
+		theirs := fmt.Sprintf("versions %d to %d", protocolVersion+1, protocolVersion+2)
+		for _, want := range []string{theirs, ours, "upgrade ferry on this computer"} {
 			if !strings.Contains(got.err.Error(), want) {
 				t.Errorf("receive: %v, want it to say %q", got.err, want)
 			}

@@ -25,6 +25,14 @@ func TestSendFlags(t *testing.T) {
 	if got.Server != "ws://from-env:1" || got.Words != 3 || !got.JSON || strings.Join(got.Paths, ",") != "a.txt,b.txt" || got.Code != "" {
 		t.Fatalf("options = %+v", got)
 	}
+	if !got.Compress {
+		t.Fatal("compression must be on by default")
+	}
+	cmd = NewCmdSend(ios, func(_ context.Context, o *SendOptions) error { got = o; return nil })
+	cmd.SetArgs([]string{"--compress=false", "a.txt"})
+	if err := cmd.ExecuteContext(context.Background()); err != nil || got.Compress {
+		t.Fatalf("--compress=false: %v, options = %+v", err, got)
+	}
 
 	t.Setenv(envCode, "42-alpha-bravo")
 	cmd = NewCmdSend(ios, func(_ context.Context, o *SendOptions) error { got = o; return nil })

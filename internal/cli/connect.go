@@ -38,6 +38,9 @@ func connectPeer(ctx context.Context, sig peer.Signaler, offered []rendezvous.IC
 		return nil, fmt.Errorf("connect to peer: %w", err)
 	}
 	u.connected(pc.Route())
+	if w := pc.Warning(); w != "" {
+		u.warnf("%s", w) // one connection per process: shown once
+	}
 	return pc, nil
 }
 

@@ -65,6 +65,7 @@ type doneEvent struct {
 	Files       int     `json:"files"`
 	Bytes       int64   `json:"bytes"`
 	Transferred int64   `json:"transferred"`
+	WireBytes   int64   `json:"wire_bytes"` // what transferred took on the wire (compressed)
 	Resumed     int64   `json:"resumed"`
 	Seconds     float64 `json:"seconds"`
 }

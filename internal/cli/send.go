@@ -27,6 +27,7 @@ type SendOptions struct {
 	JSON      bool
 	Quiet     bool
 	Verify    bool
+	Compress  bool // adaptive zstd compression (default on)
 	ICE       ICEOptions
 }
 
@@ -86,6 +87,7 @@ the local network.`,
 	f.BoolVar(&opts.JSON, "json", false, "write JSON Lines events to stdout instead of messages and progress bars")
 	f.BoolVar(&opts.Quiet, "quiet", false, "no progress output; only the code and errors")
 	f.BoolVar(&opts.Verify, "verify", false, "show a verification string that both sides must see equal, and ask before sending")
+	f.BoolVar(&opts.Compress, "compress", true, "compress what shrinks (zstd, adaptive: random or already compressed data is sent as it is); --compress=false never compresses")
 	addICEFlags(f, &opts.ICE)
 	return cmd
 }
@@ -165,7 +167,7 @@ func send(ctx context.Context, opts *SendOptions, u *ui) (transfer.Result, error
 	}
 	defer pc.Close()
 	_ = rz.Close() // signaling is over; the data flows peer to peer
-	return transfer.Send(ctx, pc, src, transfer.SendOptions{Progress: u})
+	return transfer.Send(ctx, pc, src, transfer.SendOptions{Progress: u, NoCompression: !opts.Compress})
 }
 
 // receiveCommand is what the receiver runs, verbatim.

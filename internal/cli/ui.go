@@ -49,6 +49,15 @@ func (u *ui) infof(format string, args ...any) {
 	}
 }
 
+// warnf tells the user about something that works, but not as well as it
+// could (e.g. small UDP socket buffers): on stderr, also with --json, not
+// with --quiet.
+func (u *ui) warnf(format string, args ...any) {
+	if !u.quiet {
+		fmt.Fprintf(u.ios.ErrOut, "ferry: warning: "+format+"\n", args...)
+	}
+}
+
 func (u *ui) code(code, server, command string) {
 	if u.json != nil {
 		u.json.write(codeEvent{Event: "code", Code: code, Server: server, Command: command})
@@ -198,7 +207,7 @@ func (u *ui) done(verb string, r transfer.Result) {
 		secs = time.Since(u.started).Seconds()
 	}
 	if u.json != nil {
-		u.json.write(doneEvent{Event: "done", Files: r.Files, Bytes: r.Bytes, Transferred: r.Transferred, Resumed: r.Resumed, Seconds: secs})
+		u.json.write(doneEvent{Event: "done", Files: r.Files, Bytes: r.Bytes, Transferred: r.Transferred, WireBytes: r.WireBytes, Resumed: r.Resumed, Seconds: secs})
 		return
 	}
 	if u.gotText {
