@@ -120,9 +120,9 @@ func TestPerMinute(t *testing.T) {
 	if !p.allow("a", t0.Add(time.Minute)) {
 		t.Fatal("refused after the minute")
 	}
-	p.allow("c", t0.Add(3*time.Minute)) // sweeps the old windows
-	if len(p.windows) != 1 {
-		t.Fatalf("%d windows kept, want 1", len(p.windows))
+	p.allow("c", t0.Add(3*time.Minute)) // drops the old windows
+	if p.size() != 1 {
+		t.Fatalf("%d windows kept, want 1", p.size())
 	}
 }
 

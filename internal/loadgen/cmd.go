@@ -40,7 +40,7 @@ of pairings.
 
 Without --server it starts the ferry-rendezvous found next to it (or in PATH,
 or --server-bin) on a free port of 127.0.0.1 and stops it afterwards. It only
-ever connects to loopback addresses; clients come from 127.1.0.0/16 so that
+ever connects to loopback addresses; clients come from 127.1.0.0/19 so that
 thousands of connections a second neither run out of ports nor count as one
 address against the server's per-IP limits.
 
@@ -115,7 +115,7 @@ so: every client connection is a file descriptor.`,
 	}
 	cf := churn.Flags()
 	cf.DurationVar(&co.Duration, "duration", 5*time.Minute, "how long to churn after the warm-up")
-	cf.DurationVar(&co.Warmup, "warmup", 30*time.Second, "churn before the memory reference is taken")
+	cf.DurationVar(&co.Warmup, "warmup", time.Minute, "churn before the memory reference is taken (the server's per-IP limiter remembers a minute or two of addresses)")
 	cf.Float64Var(&co.PairRate, "pair-rate", 200, "pairings per second")
 	cf.IntVar(&co.Waiting, "waiting", 1000, "senders kept waiting (each gives up after a while and is replaced)")
 	cf.DurationVar(&co.WaitFor, "wait-for", 10*time.Second, "mean wait before a waiting sender gives up")

@@ -25,8 +25,8 @@ type ServerStats struct {
 }
 
 func (s ServerStats) String() string {
-	return fmt.Sprintf("rss %s, goroutines %d, fds %d, connections %d, slots waiting %d paired %d",
-		mib(s.RSS), s.Goroutines, s.FDs, s.ConnsOpen, s.Waiting, s.Paired)
+	return fmt.Sprintf("rss %s (heap %s), goroutines %d, fds %d, connections %d, slots waiting %d paired %d",
+		mib(s.RSS), mib(s.HeapInuse), s.Goroutines, s.FDs, s.ConnsOpen, s.Waiting, s.Paired)
 }
 
 func mib(b int64) string { return fmt.Sprintf("%.1f MiB", float64(b)/(1<<20)) }

@@ -1,0 +1,43 @@
+package rendezvous
+
+import (
+	"math/rand/v2"
+	"strconv"
+	"testing"
+	"time"
+)
+
+// TestPerMinuteGenerations checks the two-generation limiter against a
+// plain per-key window, through random events over ten minutes, and that
+// it forgets what ended.
+func TestPerMinuteGenerations(t *testing.T) {
+	p := newPerMinute(3)
+	type win struct {
+		start time.Time
+		count int
+	}
+	ref := map[string]win{}
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	r := rand.New(rand.NewPCG(3, 4))
+	now := t0
+	for i := range 20000 {
+		now = now.Add(time.Duration(r.IntN(60)) * time.Millisecond)
+		key := strconv.Itoa(r.IntN(50))
+		w := ref[key]
+		if w.start.IsZero() || now.Sub(w.start) >= time.Minute {
+			w = win{start: now}
+		}
+		want := w.count < 3
+		if want {
+			w.count++
+		}
+		ref[key] = w
+		if got := p.allow(key, now); got != want {
+			t.Fatalf("event %d (%s at %s): allow = %v, want %v", i, key, now.Sub(t0), got, want)
+		}
+	}
+	p.allow("x", now.Add(5*time.Minute))
+	if p.size() != 1 {
+		t.Fatalf("%d windows kept after a quiet spell, want 1", p.size())
+	}
+}
