@@ -38,11 +38,20 @@ type compressor struct {
 	miss int // length of the current run of misses
 }
 
-func newCompressor() (*compressor, error) {
+// newCompressor makes a compressor for slices of at most slice bytes.
+func newCompressor(slice int) (*compressor, error) {
+	// Each slice is a frame of its own, so the window need not be larger
+	// than a slice: zstd's default (8 MiB) would cost a 4 MiB history
+	// buffer, as much as pion's whole send queue.
+	window := zstd.MinWindowSize
+	for window < slice && window < zstd.MaxWindowSize {
+		window *= 2
+	}
 	enc, err := zstd.NewWriter(nil,
 		zstd.WithEncoderLevel(zstd.SpeedFastest),
 		zstd.WithEncoderConcurrency(1),
 		zstd.WithLowerEncoderMem(true),
+		zstd.WithWindowSize(window),
 		zstd.WithEncoderCRC(false), // the frame's CRC-32C covers it
 		zstd.WithZeroFrames(false),
 	)

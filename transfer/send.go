@@ -115,7 +115,7 @@ func (s *sender) run(ctx context.Context) error {
 		return err
 	}
 	if !s.noZ && s.version >= compressionVersion {
-		if s.comp, err = newCompressor(); err != nil {
+		if s.comp, err = newCompressor(s.zchunk); err != nil {
 			return err
 		}
 		defer s.comp.close()

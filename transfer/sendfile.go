@@ -123,7 +123,9 @@ func (s *sender) compressed(at indexOffset, data []byte) (frame []byte, payload 
 	}
 	const hdr = frameHeaderLen + dataZHeaderLen
 	if cap(s.zbuf) < hdr {
-		s.zbuf = make([]byte, hdr, hdr+s.zchunk)
+		// Room for what zstd makes of a slice that does not shrink (a
+		// little more than the slice), so that tries never reallocate.
+		s.zbuf = make([]byte, hdr, hdr+s.zchunk+s.zchunk/64+1024)
 	}
 	out := s.comp.compress(s.zbuf[:hdr], data)
 	if out == nil {

@@ -61,12 +61,13 @@ func followLiveHeap() {
 }
 
 // limitFor is the memory limit for a live heap of live bytes: MemoryLimit,
-// or room for the heap to double plus the runtime's own memory, whichever
-// is larger (as GOGC=100 would give), rounded up to 8 MiB steps so that it
-// does not change at every check.
+// unless the live heap needs more to double (as with GOGC=100) beside the
+// runtime's own few MiB, rounded up to whole MiB. pion's queues keep the
+// live heap under 12 MiB, well within MemoryLimit, so the limit moves only
+// for a program that holds much more (a huge manifest).
 func limitFor(live uint64) int64 {
-	const step = 8 << 20
-	need := int64(2*live) + 12<<20
+	const step = 1 << 20
+	need := int64(2*live) + 4<<20
 	if need <= MemoryLimit {
 		return MemoryLimit
 	}
