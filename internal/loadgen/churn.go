@@ -16,7 +16,7 @@ import (
 // ChurnOptions configure Churn.
 type ChurnOptions struct {
 	Duration    time.Duration // the measured churn (default 5m)
-	Warmup      time.Duration // churn before the memory reference is taken (default 1m)
+	Warmup      time.Duration // churn before the memory reference is taken (default 2m)
 	PairRate    float64       // pairings per second (default 200)
 	Waiting     int           // senders kept waiting; each gives up after a while and another takes its place (default 1000)
 	WaitFor     time.Duration // mean wait before a sender gives up (default 10s; uniform in 0..2x)
@@ -35,7 +35,7 @@ func (o *ChurnOptions) defaults() {
 		}
 	}
 	def(&o.Duration, 5*time.Minute)
-	def(&o.Warmup, time.Minute)
+	def(&o.Warmup, 2*time.Minute)
 	def(&o.WaitFor, 10*time.Second)
 	def(&o.Sample, 10*time.Second)
 	if o.PairRate <= 0 {

@@ -115,7 +115,7 @@ so: every client connection is a file descriptor.`,
 	}
 	cf := churn.Flags()
 	cf.DurationVar(&co.Duration, "duration", 5*time.Minute, "how long to churn after the warm-up")
-	cf.DurationVar(&co.Warmup, "warmup", time.Minute, "churn before the memory reference is taken (the server's per-IP limiter remembers a minute or two of addresses)")
+	cf.DurationVar(&co.Warmup, "warmup", 2*time.Minute, "churn before the memory reference is taken (the server's heap and per-IP limiter take a minute or two to reach their steady size)")
 	cf.Float64Var(&co.PairRate, "pair-rate", 200, "pairings per second")
 	cf.IntVar(&co.Waiting, "waiting", 1000, "senders kept waiting (each gives up after a while and is replaced)")
 	cf.DurationVar(&co.WaitFor, "wait-for", 10*time.Second, "mean wait before a waiting sender gives up")
