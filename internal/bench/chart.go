@@ -80,7 +80,7 @@ func (rep *report) chart() string {
 		}
 	}
 	rssSizes := rssBySize(rss)
-	height := top + len(bars)*(barH+gap) + 70 + len(rssSizes)*rssRowH*2 + 40
+	height := top + len(bars)*(barH+gap) + 100 + len(rssSizes)*rssRowH*2 + 40
 
 	var b strings.Builder
 	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" font-family="sans-serif" font-size="13">`+"\n", width, height)
@@ -88,17 +88,8 @@ func (rep *report) chart() string {
 	fmt.Fprintf(&b, `<text x="10" y="22" font-size="15" font-weight="bold">ferry over loopback: %s file, median of %d runs (MB/s)</text>`+"\n", humanSize(rep.Size), rep.Runs)
 	fmt.Fprintf(&b, `<text x="10" y="40" fill="#555">%s; %s</text>`+"\n", html.EscapeString(rep.Machine), rep.Date.Format("2006-01-02"))
 	x := func(v float64) float64 { return left + v/scale*plotW }
-	for i, br := range bars {
-		y := top + i*(barH+gap)
-		fmt.Fprintf(&b, `<text x="%d" y="%d" text-anchor="end">%s</text>`+"\n", left-8, y+barH/2+5, html.EscapeString(br.label))
-		fmt.Fprintf(&b, `<rect x="%d" y="%d" width="%.1f" height="%d" fill="%s"/>`+"\n", left, y, x(br.value)-left, barH, br.color)
-		label := fmt.Sprintf("%.1f", br.value)
-		if br.note != "" {
-			label += " — " + br.note
-		}
-		fmt.Fprintf(&b, `<text x="%.1f" y="%d">%s</text>`+"\n", x(br.value)+6, y+barH/2+5, html.EscapeString(label))
-	}
 	bottom := top + len(bars)*(barH+gap)
+	// The target lines first, so that the bars and their labels cover them.
 	line := func(v float64, color, label string, row int) {
 		fmt.Fprintf(&b, `<line x1="%.1f" y1="%d" x2="%.1f" y2="%d" stroke="%s" stroke-dasharray="5,3"/>`+"\n", x(v), top-6, x(v), bottom, color)
 		fmt.Fprintf(&b, `<text x="%.1f" y="%d" fill="%s" font-size="11" text-anchor="middle">%s</text>`+"\n", x(v), bottom+14+row*13, color, html.EscapeString(label))
@@ -107,9 +98,23 @@ func (rep *report) chart() string {
 	if ceiling.n > 0 {
 		line(targetRatio*ceiling.mbps, "#ff7f0e", fmt.Sprintf("90%% of the ceiling: %.1f", targetRatio*ceiling.mbps), 1)
 	}
+	for i, br := range bars {
+		y := top + i*(barH+gap)
+		fmt.Fprintf(&b, `<text x="%d" y="%d" text-anchor="end">%s</text>`+"\n", left-8, y+barH/2+5, html.EscapeString(br.label))
+		fmt.Fprintf(&b, `<rect x="%d" y="%d" width="%.1f" height="%d" fill="%s"/>`+"\n", left, y, x(br.value)-left, barH, br.color)
+		label := fmt.Sprintf("%.1f", br.value)
+		if br.note != "" {
+			label += " — " + br.note
+		}
+		fmt.Fprintf(&b, `<text x="%.1f" y="%d" stroke="white" stroke-width="4" paint-order="stroke">%s</text>`+"\n", x(br.value)+6, y+barH/2+5, html.EscapeString(label))
+	}
 	y := bottom + 46
 	if tcp.n > 0 {
 		fmt.Fprintf(&b, `<text x="10" y="%d" fill="#555">TCP over loopback, the physical reference: %.0f MB/s (off this scale); ferry / TCP = %.3f</text>`+"\n", y, tcp.mbps, ferry.mbps/tcp.mbps)
+		y += 18
+	}
+	if setups := rep.setups(); len(setups) > 0 {
+		fmt.Fprintf(&b, `<text x="10" y="%d" fill="#555">ferry receive start to first data: %.2f s, median of %d (target &lt; %.1f s)</text>`+"\n", y, median(setups), len(setups), targetSetup)
 	}
 	y += 26
 	if len(rssSizes) > 0 {
@@ -128,6 +133,8 @@ func (rep *report) chart() string {
 		}
 		fmt.Fprintf(&b, `<line x1="%.1f" y1="%d" x2="%.1f" y2="%d" stroke="#d62728" stroke-dasharray="5,3"/>`+"\n",
 			rx(targetRSSMiB), y-len(rssSizes)*2*rssRowH, rx(targetRSSMiB), y)
+		fmt.Fprintf(&b, `<text x="%.1f" y="%d" fill="#d62728" font-size="11" text-anchor="middle">target %.0f MiB</text>`+"\n",
+			rx(targetRSSMiB), y+14, targetRSSMiB)
 	}
 	b.WriteString("</svg>\n")
 	return b.String()
