@@ -11,7 +11,6 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
-	"syscall"
 )
 
 // makeFile writes a file of size bytes under the work directory, with
@@ -98,17 +97,4 @@ func writeCorpus(w io.Writer, size int64, root string) error {
 		}
 	}
 	return nil
-}
-
-// tmpfsWarning says when dir is not on tmpfs: disk speed would then count.
-func tmpfsWarning(dir string) string {
-	var st syscall.Statfs_t
-	if err := syscall.Statfs(dir, &st); err != nil {
-		return ""
-	}
-	const tmpfsMagic = 0x01021994
-	if st.Type != tmpfsMagic {
-		return dir + " is not on tmpfs: the disk's speed is measured too (pass -work /dev/shm/...)"
-	}
-	return ""
 }
