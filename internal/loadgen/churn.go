@@ -72,7 +72,8 @@ type ChurnReport struct {
 	Samples   []ServerStats // every Options.Sample from the start
 	RSSGrowth float64       // (End.RSS - Start.RSS) / Start.RSS
 	Done      map[string]int
-	Errors    map[string]int // unexpected outcomes by kind
+	Errors    map[string]int    // unexpected outcomes by kind
+	Examples  map[string]string // the first error of each kind
 	Pairing   Percentiles
 	Leak      LeakCheck
 }
@@ -101,15 +102,20 @@ func Churn(ctx context.Context, t Target, o ChurnOptions, progress io.Writer) (C
 		return r, err
 	}
 	total := o.Warmup + o.Duration
-	churnCtx, stop := context.WithTimeout(ctx, total)
+	// The churn is stopped by a cancel, not a deadline: an operation under
+	// way at a deadline can fail with a timeout of its own a moment before
+	// the context says it is done, and would count as a real failure.
+	churnCtx, stop := context.WithCancel(ctx)
 	defer stop()
+	stopAt := time.AfterFunc(total, stop)
+	defer stopAt.Stop()
 	var done, errs counts
 	var pairing latencies
 	unexpected := func(what string, err error) {
-		if churnCtx.Err() != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) {
+		if churnCtx.Err() != nil {
 			return // stopped at the end of the churn
 		}
-		errs.add(what + ": " + errKind(err))
+		errs.addErr(what+": "+errKind(err), err)
 	}
 	var wg sync.WaitGroup
 	run := func(f func()) {
@@ -225,7 +231,7 @@ sampling:
 	stop()
 	wg.Wait()
 	r.Done = done.snapshot()
-	r.Errors = errs.snapshot()
+	r.Errors, r.Examples = errs.snapshot(), errs.examples()
 	r.Pairing = pairing.percentiles()
 	if r.Start.RSS > 0 && r.End.RSS > 0 {
 		r.RSSGrowth = float64(r.End.RSS-r.Start.RSS) / float64(r.Start.RSS)

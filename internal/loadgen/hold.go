@@ -22,9 +22,10 @@ type HoldOptions struct {
 type HoldReport struct {
 	Options   HoldOptions
 	Opened    int
-	Errors    map[string]int
-	OpenTime  time.Duration // to open all of them
-	Open      Percentiles   // connect and get a code, per sender
+	Errors    map[string]int    // failed senders by error kind
+	Examples  map[string]string // the first error of each kind
+	OpenTime  time.Duration     // to open all of them
+	Open      Percentiles       // connect and get a code, per sender
 	Before    ServerStats
 	Holding   ServerStats // with all of them waiting, after Hold
 	PerSlot   int64       // server RSS per waiting sender, bytes: (Holding - Before) / Opened
@@ -69,7 +70,7 @@ func Hold(ctx context.Context, t Target, o HoldOptions, progress io.Writer) (Hol
 				t0 := time.Now()
 				c, err := waitingSender(ctx, cl)
 				if err != nil {
-					errs.add(errKind(err))
+					errs.addErr(errKind(err), err)
 					continue
 				}
 				open.add(time.Since(t0))
@@ -81,7 +82,7 @@ func Hold(ctx context.Context, t Target, o HoldOptions, progress io.Writer) (Hol
 	r.OpenTime = time.Since(start)
 	r.Open = open.percentiles()
 	r.Opened = r.Open.Count
-	r.Errors = errs.snapshot()
+	r.Errors, r.Examples = errs.snapshot(), errs.examples()
 	fmt.Fprintf(progress, "hold: %d senders waiting after %s; holding them %s\n", r.Opened, r.OpenTime.Round(time.Millisecond), o.Hold)
 
 	select {

@@ -50,10 +50,36 @@ func (p Percentiles) String() string {
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.1fms", float64(d)/float64(time.Millisecond)) }
 
-// counts counts outcomes by kind.
+// counts counts outcomes by kind, keeping the first error of each kind as
+// an example for the report.
 type counts struct {
-	mu sync.Mutex
-	m  map[string]int
+	mu      sync.Mutex
+	m       map[string]int
+	example map[string]string
+}
+
+// addErr counts err under kind.
+func (c *counts) addErr(kind string, err error) {
+	c.add(kind)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.example == nil {
+		c.example = map[string]string{}
+	}
+	if _, ok := c.example[kind]; !ok {
+		c.example[kind] = err.Error()
+	}
+}
+
+// examples returns the first error of each kind.
+func (c *counts) examples() map[string]string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := make(map[string]string, len(c.example))
+	for k, v := range c.example {
+		out[k] = v
+	}
+	return out
 }
 
 func (c *counts) add(kind string) {

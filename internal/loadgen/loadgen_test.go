@@ -46,7 +46,7 @@ func testCtx(t *testing.T) context.Context {
 // against a real server, each followed by the check that goroutines and
 // file descriptors are back to where they were.
 func TestShortRunsLeakNothing(t *testing.T) {
-	target := startServer(t, rendezvous.Config{IdleTimeout: 300 * time.Millisecond})
+	target := startServer(t, rendezvous.Config{})
 	ctx := testCtx(t)
 
 	h, err := Hold(ctx, target, HoldOptions{Slots: 100, Concurrency: 10, Hold: 50 * time.Millisecond}, io.Discard)
@@ -74,8 +74,12 @@ func TestShortRunsLeakNothing(t *testing.T) {
 		t.Errorf("pair: %v", p.Leak.Err)
 	}
 
-	c, err := Churn(ctx, target, ChurnOptions{
-		Duration: 2 * time.Second, Warmup: 500 * time.Millisecond, Sample: 500 * time.Millisecond,
+	// The churn's server has a short idle timeout, so that the idle
+	// connections see it within the run; long enough for a loaded machine
+	// running the race detector to get from a welcome to the first request.
+	churnTarget := startServer(t, rendezvous.Config{IdleTimeout: 3 * time.Second})
+	c, err := Churn(ctx, churnTarget, ChurnOptions{
+		Duration: 4 * time.Second, Warmup: 500 * time.Millisecond, Sample: 500 * time.Millisecond,
 		PairRate: 20, UsedEvery: 3, Waiting: 10, WaitFor: 200 * time.Millisecond, BadJoinRate: 10, IdleRate: 10,
 	}, io.Discard)
 	if err != nil {

@@ -8,7 +8,7 @@ import (
 	"time"
 )
 
-func printErrors(w io.Writer, errs map[string]int) {
+func printErrors(w io.Writer, errs map[string]int, examples map[string]string) {
 	if len(errs) == 0 {
 		fmt.Fprintln(w, "  errors: none")
 		return
@@ -16,6 +16,12 @@ func printErrors(w io.Writer, errs map[string]int) {
 	fmt.Fprintln(w, "  errors:")
 	for _, k := range slices.Sorted(maps.Keys(errs)) {
 		fmt.Fprintf(w, "    %-40s %d\n", k, errs[k])
+		if e := examples[k]; e != "" {
+			if len(e) > 200 {
+				e = e[:200] + "..."
+			}
+			fmt.Fprintf(w, "      e.g. %s\n", e)
+		}
 	}
 }
 
@@ -26,7 +32,7 @@ func printHold(w io.Writer, r HoldReport) {
 	fmt.Fprintf(w, "  server holding, after %s: %s\n", r.Options.Hold, r.Holding)
 	fmt.Fprintf(w, "  server memory per waiting sender: %.1f KiB (heap in use %s)\n", float64(r.PerSlot)/1024, mib(r.Holding.HeapInuse))
 	fmt.Fprintf(w, "  released in %s; %s\n", r.CloseTime.Round(time.Millisecond), r.Leak)
-	printErrors(w, r.Errors)
+	printErrors(w, r.Errors, r.Examples)
 }
 
 func printPair(w io.Writer, r PairReport) {
@@ -43,7 +49,7 @@ func printPair(w io.Writer, r PairReport) {
 	fmt.Fprintf(w, "  server before: %s\n", r.Before)
 	fmt.Fprintf(w, "  server near the end: %s\n", r.During)
 	fmt.Fprintf(w, "  %s\n", r.Leak)
-	printErrors(w, r.Errors)
+	printErrors(w, r.Errors, r.Examples)
 }
 
 func us(d time.Duration) string { return fmt.Sprintf("%.0fµs", float64(d)/float64(time.Microsecond)) }
@@ -68,7 +74,7 @@ func printChurn(w io.Writer, r ChurnReport) {
 	for _, k := range slices.Sorted(maps.Keys(r.Done)) {
 		fmt.Fprintf(w, "    %-40s %d\n", k, r.Done[k])
 	}
-	printErrors(w, r.Errors)
+	printErrors(w, r.Errors, r.Examples)
 	fmt.Fprintf(w, "  %s\n", r.Leak)
 	verdict := "PASS: nothing leaked"
 	if !r.OK() {

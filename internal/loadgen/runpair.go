@@ -37,12 +37,13 @@ type PairReport struct {
 	Options   PairOptions
 	Started   int
 	Completed int
-	Errors    map[string]int // failed pairings by error kind
-	Elapsed   time.Duration  // from the first start to the last finish
-	PerSecond float64        // completed pairings per second of Elapsed (or of Duration, if longer)
-	Pairing   Percentiles    // from due to both sides paired
-	Exchange  Percentiles    // from due to the signaling having gone both ways
-	ServerCPU float64        // server CPU seconds per second of Elapsed (2 = both cores)
+	Errors    map[string]int    // failed pairings by error kind
+	Examples  map[string]string // the first error of each kind
+	Elapsed   time.Duration     // from the first start to the last finish
+	PerSecond float64           // completed pairings per second of Elapsed (or of Duration, if longer)
+	Pairing   Percentiles       // from due to both sides paired
+	Exchange  Percentiles       // from due to the signaling having gone both ways
+	ServerCPU float64           // server CPU seconds per second of Elapsed (2 = both cores)
 	// CPU time per completed pairing, of the server and of this load
 	// generator (kernel time included: on loopback the TCP work of a
 	// connection is charged to whichever side makes the system call).
@@ -75,7 +76,7 @@ func Pairings(ctx context.Context, t Target, o PairOptions, progress io.Writer) 
 	one := func(due time.Time) {
 		pt, err := pairOnce(ctx, cl, due, ex, nil)
 		if err != nil {
-			errs.add(errKind(err))
+			errs.addErr(errKind(err), err)
 			return
 		}
 		paired.add(pt.paired)
@@ -92,7 +93,7 @@ func Pairings(ctx context.Context, t Target, o PairOptions, progress io.Writer) 
 	if r.After, err = p.stats(ctx); err != nil {
 		return r, err
 	}
-	r.Errors = errs.snapshot()
+	r.Errors, r.Examples = errs.snapshot(), errs.examples()
 	r.Pairing = paired.percentiles()
 	r.Exchange = exchanged.percentiles()
 	r.Completed = r.Pairing.Count
