@@ -14,6 +14,11 @@ import (
 // that pion can reassemble the next one while Read consumes the last.
 const readAhead = 1 << 20
 
+// smallMessage: a message this short (an acknowledgement) is copied out of
+// its buffer, which goes straight back to reading, so that a side that only
+// receives small messages holds one buffer, not readAhead bytes of them.
+const smallMessage = 4 << 10
+
 // reader runs a loop that reads whole messages from the data channel into a
 // small pool of buffers, and serves them to Read as a byte stream. The loop
 // also notices the peer's close (io.EOF) while nobody calls Read, which Close
@@ -60,6 +65,9 @@ func (r *reader) loop(dc datachannel.ReadWriteCloser, maxMessage, buffers int, c
 					// (there is one, as a Read holds at most one of them).
 					select {
 					case buf = <-r.results:
+						if cap(buf) <= smallMessage {
+							buf = make([]byte, maxMessage) // a copied small message
+						}
 					case buf = <-r.free:
 					}
 				}
@@ -82,8 +90,13 @@ func (r *reader) loop(dc datachannel.ReadWriteCloser, maxMessage, buffers int, c
 			continue
 		default:
 		}
+		msg := buf[:n]
+		if n <= smallMessage && cap(buf) > smallMessage {
+			msg = append([]byte(nil), msg...)
+			spare = buf
+		}
 		select {
-		case r.results <- buf[:n]:
+		case r.results <- msg:
 		case <-closing:
 			spare = buf
 		}
@@ -109,13 +122,13 @@ func (r *reader) read(p []byte, closing <-chan struct{}) (int, error) {
 		return 0, nil
 	}
 	for len(r.rest) == 0 {
-		if r.cur != nil {
+		if r.cur != nil && cap(r.cur) > smallMessage { // a copied small message is dropped
 			select {
 			case r.free <- r.cur[:cap(r.cur)]:
 			default: // cannot happen: free has room for every buffer
 			}
-			r.cur = nil
 		}
+		r.cur = nil
 		select {
 		case <-closing:
 			return 0, ErrClosed

@@ -19,7 +19,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # GNU time reports CPU time and peak RSS of each process.
-if ! /usr/bin/time -v true 2>&1 | grep -q "Maximum resident set size"; then
+time_report=$(/usr/bin/time -v true 2>&1 || true)
+if [[ "$time_report" != *"Maximum resident set size"* ]]; then
 	if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
 		echo "installing GNU time (apt-get install time)" >&2
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq time >/dev/null ||
@@ -47,4 +48,5 @@ trap 'rm -rf "$bin"' EXIT
 # program's own pages, so measure the binaries users get.
 echo "building ferry, ferry-rendezvous and ferry-bench into $bin" >&2
 CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o "$bin/" ./cmd/ferry ./cmd/ferry-rendezvous ./cmd/ferry-bench
-"$bin/ferry-bench" run -bin "$bin" -corpus "$(go env GOROOT)/src" "$@"
+corpus="$(go env GOROOT)/src"
+"$bin/ferry-bench" run -bin "$bin" -corpus "$corpus" "$@"

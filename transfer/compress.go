@@ -3,6 +3,7 @@ package transfer
 import (
 	"errors"
 	"fmt"
+	"sync"
 
 	"github.com/klauspost/compress/zstd"
 )
@@ -30,16 +31,22 @@ const (
 	zSliceFactor = 4
 )
 
-// compressor is the sender's side: one zstd encoder, and the state of the
-// file being sent.
+// compressor is the sender's side: a zstd encoder shared by a few workers
+// that compress slices while the sender writes earlier ones (sendpipe.go),
+// and the adaptive state of the file being sent, which only the sender's
+// goroutine touches.
 type compressor struct {
 	enc  *zstd.Encoder
-	skip int // slices still to send as they are
-	miss int // length of the current run of misses
+	jobs chan *slot // slices to compress, for the workers
+	wg   sync.WaitGroup
+	skip int    // slices still to send as they are
+	miss int    // length of the current run of misses
+	gen  uint64 // bumped at each miss: results of older tries are stale
 }
 
-// newCompressor makes a compressor for slices of at most slice bytes.
-func newCompressor(slice int) (*compressor, error) {
+// newCompressor makes a compressor for slices of at most slice bytes, with
+// workers goroutines.
+func newCompressor(slice, workers int) (*compressor, error) {
 	// Each slice is a frame of its own, so the window need not be larger
 	// than a slice: zstd's default (8 MiB) would cost a 4 MiB history
 	// buffer, as much as pion's whole send queue.
@@ -49,7 +56,7 @@ func newCompressor(slice int) (*compressor, error) {
 	}
 	enc, err := zstd.NewWriter(nil,
 		zstd.WithEncoderLevel(zstd.SpeedFastest),
-		zstd.WithEncoderConcurrency(1),
+		zstd.WithEncoderConcurrency(workers), // EncodeAll calls at once
 		zstd.WithLowerEncoderMem(true),
 		zstd.WithWindowSize(window),
 		zstd.WithEncoderCRC(false), // the frame's CRC-32C covers it
@@ -58,7 +65,29 @@ func newCompressor(slice int) (*compressor, error) {
 	if err != nil {
 		return nil, fmt.Errorf("starting the compressor: %w", err)
 	}
-	return &compressor{enc: enc}, nil
+	c := &compressor{enc: enc, jobs: make(chan *slot, maxPipeDepth)}
+	c.wg.Add(workers)
+	for range workers {
+		go c.work()
+	}
+	return c, nil
+}
+
+// work compresses slices until close.
+func (c *compressor) work() {
+	defer c.wg.Done()
+	for sl := range c.jobs {
+		sl.compress(c)
+		sl.done <- struct{}{}
+	}
+}
+
+// close stops the workers, once they finished the slices they hold, and
+// releases the encoder.
+func (c *compressor) close() {
+	close(c.jobs)
+	c.wg.Wait()
+	c.enc.Close()
 }
 
 // startFile resets the state for a new file: its first slice is the sample.
@@ -66,26 +95,56 @@ func (c *compressor) startFile() {
 	c.skip, c.miss = 0, 0
 }
 
-// trying reports whether the next slice should be compressed; the sender
-// then reads a longer slice.
+// trying reports whether the next slice would be compressed.
 func (c *compressor) trying() bool { return c.skip == 0 }
 
-// compress appends the compressed form of data to dst and returns it, or
-// returns nil when data does not shrink enough and goes as it is. After nil,
-// trying is false for a while.
-func (c *compressor) compress(dst, data []byte) []byte {
+// dispatch decides whether to compress the next slice (the sender then
+// reads a longer one), and returns the generation to record its result
+// with. record reports, in order, whether a compressed slice shrank enough.
+// After a miss, slices go as they are for a while; the tries already in
+// flight then are not counted, so that one stretch of random data is one
+// miss however many workers met it.
+func (c *compressor) dispatch() (try bool, gen uint64) {
 	if c.skip > 0 {
 		c.skip--
+		return false, c.gen
+	}
+	return true, c.gen
+}
+
+func (c *compressor) record(hit bool, gen uint64) {
+	switch {
+	case gen != c.gen:
+		// dispatched before the last miss was recorded
+	case hit:
+		c.miss = 0
+	default:
+		c.miss++
+		c.skip = min(1<<(c.miss-1), zMaxSkip)
+		c.gen++
+	}
+}
+
+// encode appends the compressed form of data to dst; hit says whether it
+// shrank to zGain/8 of data or less. Workers call it concurrently.
+func (c *compressor) encode(dst, data []byte) (out []byte, hit bool) {
+	out = c.enc.EncodeAll(data, dst)
+	return out, len(out)-len(dst) <= len(data)*zGain/8
+}
+
+// compress is dispatch, encode and record in one step: the compressed form
+// appended to dst, or nil when data goes as it is.
+func (c *compressor) compress(dst, data []byte) []byte {
+	try, gen := c.dispatch()
+	if !try {
 		return nil
 	}
-	out := c.enc.EncodeAll(data, dst)
-	if n := len(out) - len(dst); n <= len(data)*zGain/8 {
-		c.miss = 0
-		return out
+	out, hit := c.encode(dst, data)
+	c.record(hit, gen)
+	if !hit {
+		return nil
 	}
-	c.miss++
-	c.skip = min(1<<(c.miss-1), zMaxSkip)
-	return nil
+	return out
 }
 
 // decompressor is the receiver's side. Its decoder never produces more than
@@ -136,9 +195,4 @@ func (d *decompressor) close() {
 	if d != nil {
 		d.dec.Close()
 	}
-}
-
-// close releases the encoder's buffers.
-func (c *compressor) close() {
-	c.enc.Close()
 }

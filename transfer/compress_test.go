@@ -88,7 +88,7 @@ func TestRandomDataIsSentAsItIs(t *testing.T) {
 // skips 1, 2, 4 ... 64 slices before it tries again, and starts over on a
 // slice that shrinks and at every new file.
 func TestCompressorBacksOff(t *testing.T) {
-	c, err := newCompressor(4096)
+	c, err := newCompressor(4096, 1)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -16,8 +16,13 @@ type frameReader struct {
 	buf []byte
 }
 
+// frameReaderBuffer is small on purpose: a frame's header and small frames
+// come through it, while bufio reads a long payload straight into the
+// frame's buffer instead of copying it through its own.
+const frameReaderBuffer = 4 << 10
+
 func newFrameReader(r io.Reader) *frameReader {
-	return &frameReader{br: bufio.NewReaderSize(r, 64<<10)}
+	return &frameReader{br: bufio.NewReaderSize(r, frameReaderBuffer)}
 }
 
 // next reads one frame. A frame of an unknown type or over its type's limit is

@@ -47,8 +47,9 @@ type sender struct {
 	noZ      bool // SendOptions.NoCompression
 	version  uint16
 	fb       frameBuf
-	buf      []byte // one data frame: header, data header, payload
-	zbuf     []byte // one dataZ frame
+	slots    []*slot // slices of a file on their way (sendpipe.go)
+	free     []*slot
+	queue    []*slot // in flight, oldest first
 	comp     *compressor
 	hash     hash.Hash
 	ib       *inbox
@@ -95,7 +96,6 @@ func (s *sender) prepare(opts SendOptions) error {
 	s.m = m
 	s.noZ = opts.NoCompression
 	s.zchunk = min(zSliceFactor*s.chunk, MaxChunkSize)
-	s.buf = make([]byte, frameHeaderLen+dataHeaderLen+max(s.chunk, s.zchunk))
 	s.hash = sha256.New()
 	return nil
 }
@@ -114,10 +114,10 @@ func (s *sender) run(ctx context.Context) error {
 	if s.version, err = negotiate(local, msg.(hello)); err != nil {
 		return err
 	}
-	if !s.noZ && s.version >= compressionVersion {
-		if s.comp, err = newCompressor(s.zchunk); err != nil {
-			return err
-		}
+	if err := s.makeSlots(); err != nil {
+		return err
+	}
+	if s.comp != nil {
 		defer s.comp.close()
 	}
 	end, err := encodeManifest(s.m.Entries, func(p []byte) error {

@@ -13,7 +13,7 @@ import (
 
 func main() {
 	tune.Apply()
-	stopProfile := startProfile()
+	stopProfile := tune.StartCPUProfile()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := cli.Main(ctx, os.Args[1:], cli.System())
 	stop()

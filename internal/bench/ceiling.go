@@ -48,6 +48,7 @@ func ceilingRecvCmd(ctx context.Context, args []string, stdout io.Writer) error 
 		return err
 	}
 	tune.Apply()
+	defer tune.StartCPUProfile()()
 	ln, err := net.Listen("tcp", *listen)
 	if err != nil {
 		return fmt.Errorf("ceiling-recv: %w", err)
@@ -95,6 +96,7 @@ func ceilingSendCmd(ctx context.Context, args []string) error {
 		return err
 	}
 	tune.Apply()
+	defer tune.StartCPUProfile()()
 	c, err := net.Dial("tcp", *addr)
 	if err != nil {
 		return fmt.Errorf("ceiling-send: %w", err)
