@@ -42,6 +42,7 @@ type compressor struct {
 	skip int    // slices still to send as they are
 	miss int    // length of the current run of misses
 	gen  uint64 // bumped at each miss: results of older tries are stale
+	hit  bool   // the last result recorded in this file was a hit
 }
 
 // newCompressor makes a compressor for slices of at most slice bytes, with
@@ -92,8 +93,13 @@ func (c *compressor) close() {
 
 // startFile resets the state for a new file: its first slice is the sample.
 func (c *compressor) startFile() {
-	c.skip, c.miss = 0, 0
+	c.skip, c.miss, c.hit = 0, 0, false
 }
+
+// paying reports whether the last slice of this file whose result is known
+// shrank: only then does the sender read ahead to keep the workers busy, so
+// that a file that does not compress never holds more than a slice or two.
+func (c *compressor) paying() bool { return c.hit }
 
 // trying reports whether the next slice would be compressed.
 func (c *compressor) trying() bool { return c.skip == 0 }
@@ -117,8 +123,9 @@ func (c *compressor) record(hit bool, gen uint64) {
 	case gen != c.gen:
 		// dispatched before the last miss was recorded
 	case hit:
-		c.miss = 0
+		c.miss, c.hit = 0, true
 	default:
+		c.hit = false
 		c.miss++
 		c.skip = min(1<<(c.miss-1), zMaxSkip)
 		c.gen++

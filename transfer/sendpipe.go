@@ -9,10 +9,11 @@ import (
 // reads and hashes them in order, the compressor's workers compress the ones
 // it tries, and its goroutine writes them in order. Compressing the next
 // slices thus overlaps writing the last ones (and pion's work on them). It
-// reads ahead only behind a slice being compressed: with compression off or
-// not paying (random data) one slice at a time is in flight, in one slot, as
-// before; and a stream never waits for more input while it holds data to
-// send. Slots get their buffers when first used.
+// reads ahead only behind a slice being compressed, once compression paid in
+// the file: with compression off or not paying (random data) one slice at a
+// time is in flight, as before, and the other slots never get buffers (they
+// get them when first used); a stream never waits for more input while it
+// holds data to send.
 
 const (
 	// maxWorkers bounds the compressor's goroutines; maxPipeDepth the
@@ -54,13 +55,13 @@ func (s *sender) makeSlots() error {
 }
 
 // readAhead reports whether the sender may read another slice while
-// slices wait to be sent: only behind one being compressed, and never for a
-// stream.
+// slices wait to be sent: only behind one being compressed, while
+// compression pays, and never for a stream.
 func (s *sender) readAhead(size int64) bool {
 	if len(s.queue) == 0 {
 		return true
 	}
-	return size >= 0 && len(s.free) > 0 && s.queue[len(s.queue)-1].try
+	return size >= 0 && len(s.free) > 0 && s.queue[len(s.queue)-1].try && s.comp.paying()
 }
 
 // take returns a free slot whose buffer holds n payload bytes.

@@ -45,23 +45,37 @@ func Apply() {
 	}
 }
 
-// followLiveHeap raises the memory limit when the live heap grows, e.g. with
-// a manifest of a million files, so that the collector never runs without
-// pause against a limit the program needs more than (the runtime would then
-// spend up to half the CPU on it); it lowers it again down to MemoryLimit.
+// followLiveHeap raises the memory limit when the live heap grows for good,
+// e.g. with a manifest of a million files, so that the collector never runs
+// without pause against a limit the program needs more than (the runtime
+// would then spend up to half the CPU on it); it lowers it again down to
+// MemoryLimit. A short peak (pion sends its first burst of packets, a few
+// MiB, in one go) does not raise it: only two checks in a row do.
 func followLiveHeap() {
 	sample := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
-	current := int64(MemoryLimit)
+	current, last := int64(MemoryLimit), int64(MemoryLimit)
 	for range time.Tick(checkEvery) {
 		metrics.Read(sample)
 		if sample[0].Value.Kind() != metrics.KindUint64 {
 			return // not measured by this runtime: keep the limit as it is
 		}
-		if want := limitFor(sample[0].Value.Uint64()); want != current {
-			debug.SetMemoryLimit(want)
-			current = want
+		want := limitFor(sample[0].Value.Uint64())
+		next := nextLimit(current, last, want)
+		if next != current {
+			debug.SetMemoryLimit(next)
+			current = next
 		}
+		last = want
 	}
+}
+
+// nextLimit is the limit after a check that wants want, the one before
+// having wanted last: down at once, up only as far as both checks agree.
+func nextLimit(current, last, want int64) int64 {
+	if want <= current {
+		return want
+	}
+	return max(current, min(want, last))
 }
 
 // limitFor is the memory limit for a live heap of live bytes: MemoryLimit,

@@ -19,3 +19,20 @@ func TestLimitFollowsTheLiveHeap(t *testing.T) {
 		}
 	}
 }
+
+func TestLimitRisesOnlyForALastingHeap(t *testing.T) {
+	const base = MemoryLimit
+	for _, tc := range []struct {
+		current, last, want, next int64
+	}{
+		{base, base, 40 << 20, base},         // a peak: wait for the next check
+		{base, 40 << 20, 40 << 20, 40 << 20}, // it lasted: raise
+		{base, 36 << 20, 40 << 20, 36 << 20}, // as far as both checks agree
+		{40 << 20, 40 << 20, base, base},     // down at once
+		{40 << 20, 50 << 20, 36 << 20, 36 << 20},
+	} {
+		if got := nextLimit(tc.current, tc.last, tc.want); got != tc.next {
+			t.Errorf("nextLimit(%d, %d, %d MiB) = %d MiB, want %d MiB", tc.current>>20, tc.last>>20, tc.want>>20, got>>20, tc.next>>20)
+		}
+	}
+}
