@@ -3,6 +3,7 @@ package transfer
 import (
 	"errors"
 	"fmt"
+	"math"
 	"sync"
 
 	"github.com/klauspost/compress/zstd"
@@ -34,44 +35,58 @@ const (
 // compressor is the sender's side: a zstd encoder shared by a few workers
 // that compress slices while the sender writes earlier ones (sendpipe.go),
 // and the adaptive state of the file being sent, which only the sender's
-// goroutine touches.
+// goroutine touches. The encoder and the workers are made at the first slice
+// that looks compressible: random data never costs their memory (about 1 MiB
+// of tables, which would make the collector run more often).
 type compressor struct {
-	enc  *zstd.Encoder
-	jobs chan *slot // slices to compress, for the workers
-	wg   sync.WaitGroup
+	slice   int // longest slice
+	workers int
+	enc     *zstd.Encoder // nil until start
+	jobs    chan *slot    // slices to compress, for the workers
+	wg      sync.WaitGroup
+
 	skip int    // slices still to send as they are
 	miss int    // length of the current run of misses
 	gen  uint64 // bumped at each miss: results of older tries are stale
 	hit  bool   // the last result recorded in this file was a hit
 }
 
-// newCompressor makes a compressor for slices of at most slice bytes, with
-// workers goroutines.
-func newCompressor(slice, workers int) (*compressor, error) {
+// newCompressor returns a compressor for slices of at most slice bytes, with
+// workers goroutines once started.
+func newCompressor(slice, workers int) *compressor {
+	return &compressor{slice: slice, workers: workers}
+}
+
+// start makes the encoder and the workers, once.
+func (c *compressor) start() error {
+	if c.enc != nil {
+		return nil
+	}
 	// Each slice is a frame of its own, so the window need not be larger
 	// than a slice: zstd's default (8 MiB) would cost a 4 MiB history
 	// buffer, as much as pion's whole send queue.
 	window := zstd.MinWindowSize
-	for window < slice && window < zstd.MaxWindowSize {
+	for window < c.slice && window < zstd.MaxWindowSize {
 		window *= 2
 	}
 	enc, err := zstd.NewWriter(nil,
 		zstd.WithEncoderLevel(zstd.SpeedFastest),
-		zstd.WithEncoderConcurrency(workers), // EncodeAll calls at once
+		zstd.WithEncoderConcurrency(c.workers), // EncodeAll calls at once
 		zstd.WithLowerEncoderMem(true),
 		zstd.WithWindowSize(window),
 		zstd.WithEncoderCRC(false), // the frame's CRC-32C covers it
 		zstd.WithZeroFrames(false),
 	)
 	if err != nil {
-		return nil, fmt.Errorf("starting the compressor: %w", err)
+		return fmt.Errorf("starting the compressor: %w", err)
 	}
-	c := &compressor{enc: enc, jobs: make(chan *slot, maxPipeDepth)}
-	c.wg.Add(workers)
-	for range workers {
+	c.enc = enc
+	c.jobs = make(chan *slot, maxPipeDepth)
+	c.wg.Add(c.workers)
+	for range c.workers {
 		go c.work()
 	}
-	return c, nil
+	return nil
 }
 
 // work compresses slices until close.
@@ -86,9 +101,52 @@ func (c *compressor) work() {
 // close stops the workers, once they finished the slices they hold, and
 // releases the encoder.
 func (c *compressor) close() {
+	if c.enc == nil {
+		return
+	}
 	close(c.jobs)
 	c.wg.Wait()
 	c.enc.Close()
+}
+
+// zEntropyMax is the order-0 entropy, in bits per byte, above which a slice
+// is not worth a try: random, encrypted or already compressed data measure
+// 7.9 and more, text 4 to 6, executables about 6. Below 7 bits a Huffman
+// code alone would shrink a slice to 7/8; LZ matches can do more.
+const zEntropyMax = 7.6
+
+// looksCompressible estimates, from four samples of 4 KiB across p (or all
+// of a shorter p), whether zstd could shrink it: a byte histogram, a few
+// microseconds, where a try costs a millisecond.
+func looksCompressible(p []byte) bool {
+	const window, windows = 4 << 10, 4
+	var counts [256]uint32
+	n := 0
+	if len(p) <= window*windows {
+		for _, b := range p {
+			counts[b]++
+		}
+		n = len(p)
+	} else {
+		step := (len(p) - window) / (windows - 1)
+		for i := range windows {
+			for _, b := range p[i*step : i*step+window] {
+				counts[b]++
+			}
+		}
+		n = window * windows
+	}
+	if n == 0 {
+		return false
+	}
+	bits := 0.0
+	for _, c := range counts {
+		if c > 0 {
+			f := float64(c) / float64(n)
+			bits -= f * math.Log2(f)
+		}
+	}
+	return bits <= zEntropyMax
 }
 
 // startFile resets the state for a new file: its first slice is the sample.
@@ -139,11 +197,19 @@ func (c *compressor) encode(dst, data []byte) (out []byte, hit bool) {
 	return out, len(out)-len(dst) <= len(data)*zGain/8
 }
 
-// compress is dispatch, encode and record in one step: the compressed form
-// appended to dst, or nil when data goes as it is.
+// compress is dispatch, the entropy check, encode and record in one step:
+// the compressed form appended to dst, or nil when data goes as it is.
 func (c *compressor) compress(dst, data []byte) []byte {
 	try, gen := c.dispatch()
 	if !try {
+		return nil
+	}
+	if !looksCompressible(data) {
+		c.record(false, gen)
+		return nil
+	}
+	if err := c.start(); err != nil {
+		c.record(false, gen)
 		return nil
 	}
 	out, hit := c.encode(dst, data)

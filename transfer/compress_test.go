@@ -88,10 +88,7 @@ func TestRandomDataIsSentAsItIs(t *testing.T) {
 // skips 1, 2, 4 ... 64 slices before it tries again, and starts over on a
 // slice that shrinks and at every new file.
 func TestCompressorBacksOff(t *testing.T) {
-	c, err := newCompressor(4096, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := newCompressor(4096, 1)
 	defer c.close()
 	random := randomBytes(t, 4096)
 	var tried []int // slice numbers at which it compressed
@@ -105,9 +102,30 @@ func TestCompressorBacksOff(t *testing.T) {
 	if !equalInts(tried, want) {
 		t.Errorf("tried at slices %v, want %v", tried, want)
 	}
+	if c.enc != nil {
+		t.Error("random data made the compressor start its encoder")
+	}
 	c.startFile()
 	if !c.trying() || c.compress(nil, textBytes(4096)) == nil {
 		t.Error("a new file's first slice of text was not compressed")
+	}
+}
+
+func TestLooksCompressible(t *testing.T) {
+	for name, tc := range map[string]struct {
+		data []byte
+		want bool
+	}{
+		"random":           {randomBytes(t, 256<<10), false},
+		"random, short":    {randomBytes(t, 8<<10), false},
+		"text":             {textBytes(256 << 10), true},
+		"zeros":            {make([]byte, 64<<10), true},
+		"random then text": {append(randomBytes(t, 128<<10), textBytes(128<<10)...), true},
+		"empty":            {nil, false},
+	} {
+		if got := looksCompressible(tc.data); got != tc.want {
+			t.Errorf("%s: looksCompressible = %v, want %v", name, got, tc.want)
+		}
 	}
 }
 

@@ -68,13 +68,15 @@ func (s *sender) sendFile(ctx context.Context, i int) error {
 					break
 				}
 			}
-			sl := s.take(want)
+			sl := s.take()
 			data := sl.payload(want)
 			n, rerr := io.ReadFull(rc, data)
 			if n > 0 {
 				s.free = s.free[:len(s.free)-1]
 				s.hash.Write(data[:n])
-				s.queueSlice(sl, indexOffset{index: uint32(i), offset: uint64(off)}, n, try, gen)
+				if err := s.queueSlice(sl, indexOffset{index: uint32(i), offset: uint64(off)}, n, try, gen); err != nil {
+					return err
+				}
 				off += int64(n)
 			}
 			if errors.Is(rerr, io.EOF) || errors.Is(rerr, io.ErrUnexpectedEOF) {
@@ -112,7 +114,7 @@ func (s *sender) sendFile(ctx context.Context, i int) error {
 // whether they are the bytes the receiver holds. s.hash then goes on to cover
 // the whole file.
 func (s *sender) prefixMatches(rc io.Reader, h haveRecord) bool {
-	n, err := io.CopyBuffer(s.hash, io.LimitReader(rc, int64(h.offset)), s.take(s.chunk).buf)
+	n, err := io.CopyBuffer(s.hash, io.LimitReader(rc, int64(h.offset)), s.take().buf)
 	if err != nil || n != int64(h.offset) {
 		return false
 	}

@@ -40,11 +40,7 @@ func (s *sender) makeSlots() error {
 	depth := 1
 	if !s.noZ && s.version >= compressionVersion {
 		workers := min(runtime.GOMAXPROCS(0), maxWorkers)
-		comp, err := newCompressor(s.zchunk, workers)
-		if err != nil {
-			return err
-		}
-		s.comp = comp
+		s.comp = newCompressor(s.zchunk, workers)
 		depth = workers + 2
 	}
 	for range depth {
@@ -64,16 +60,11 @@ func (s *sender) readAhead(size int64) bool {
 	return size >= 0 && len(s.free) > 0 && s.queue[len(s.queue)-1].try && s.comp.paying()
 }
 
-// take returns a free slot whose buffer holds n payload bytes.
-func (s *sender) take(n int) *slot {
+// take returns a free slot, with a buffer for the longest slice.
+func (s *sender) take() *slot {
 	sl := s.free[len(s.free)-1]
 	if sl.buf == nil {
 		sl.buf = make([]byte, frameHeaderLen+dataHeaderLen+max(s.chunk, s.zchunk))
-	}
-	if s.comp != nil && sl.zbuf == nil {
-		// Room for what zstd makes of a slice that does not shrink (a
-		// little more than the slice), so that tries never reallocate.
-		sl.zbuf = make([]byte, 0, frameHeaderLen+dataZHeaderLen+s.zchunk+s.zchunk/64+1024)
 	}
 	return sl
 }
@@ -113,15 +104,29 @@ func (sl *slot) frame() ([]byte, int) {
 }
 
 // queueSlice hands a slot that holds a slice, already hashed, to the
-// compressor or straight to the write queue.
-func (s *sender) queueSlice(sl *slot, at indexOffset, n int, try bool, gen uint64) {
+// compressor (when try, and the slice looks compressible) or straight to the
+// write queue.
+func (s *sender) queueSlice(sl *slot, at indexOffset, n int, try bool, gen uint64) error {
+	if try && !looksCompressible(sl.payload(n)) {
+		s.comp.record(false, gen)
+		try = false
+	}
 	sl.n, sl.at, sl.try, sl.gen, sl.z = n, at, try, gen, nil
 	if try {
+		if err := s.comp.start(); err != nil {
+			return err
+		}
+		if sl.zbuf == nil {
+			// Room for what zstd makes of a slice that does not shrink (a
+			// little more than the slice), so that tries never reallocate.
+			sl.zbuf = make([]byte, 0, frameHeaderLen+dataZHeaderLen+s.zchunk+s.zchunk/64+1024)
+		}
 		s.comp.jobs <- sl // never blocks: it has room for every slot
 	} else {
 		sl.done <- struct{}{}
 	}
 	s.queue = append(s.queue, sl)
+	return nil
 }
 
 // writeOldest waits for the oldest slice in flight and sends it.
