@@ -60,5 +60,8 @@ func (b *Bare) Close() error {
 	return b.c.pc.Close()
 }
 
+// Route is Conn.Route.
+func (b *Bare) Route() Route { return b.c.Route() }
+
 // Warning is Conn.Warning.
 func (b *Bare) Warning() string { return b.c.Warning() }

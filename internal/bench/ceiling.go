@@ -81,7 +81,8 @@ func ceilingRecvCmd(ctx context.Context, args []string, stdout io.Writer) error 
 		}
 		got += int64(n)
 	}
-	res := result{Bytes: got, Seconds: time.Since(first).Seconds(), Setup: first.Sub(start).Seconds()}
+	r := b.Route()
+	res := result{Bytes: got, Seconds: time.Since(first).Seconds(), Setup: first.Sub(start).Seconds(), Route: r.Local + " " + r.Remote}
 	if err := sig.Send(ctx, []byte(endMessage)); err != nil {
 		return fmt.Errorf("ceiling-recv: %w", err)
 	}
