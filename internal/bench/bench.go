@@ -6,7 +6,7 @@
 // reports throughput, CPU time and peak RSS (from /usr/bin/time -v) as
 // medians over several runs, with the ratios between them.
 //
-// The subcommands other than run and chart are the two ends of the ceiling
+// The subcommands other than run and report are the two ends of the ceiling
 // and TCP measurements; run starts them as separate processes.
 package bench
 
@@ -29,8 +29,8 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	switch cmd, rest := args[0], args[1:]; cmd {
 	case "run":
 		err = runCmd(ctx, rest, stdout, stderr)
-	case "chart":
-		err = chartCmd(rest, stderr)
+	case "report":
+		err = reportCmd(rest, stdout, stderr)
 	case "ceiling-recv":
 		err = ceilingRecvCmd(ctx, rest, stdout)
 	case "ceiling-send":
@@ -66,8 +66,9 @@ const usageText = `ferry-bench measures ferry against a bare pion data channel a
 Usage:
   ferry-bench run [flags]        the whole benchmark (see ferry-bench run -h);
                                  scripts/bench.sh builds everything and runs it
-  ferry-bench chart -in results.json -out bench.svg
-                                 redraw the chart of an earlier run
+  ferry-bench report -in bench-out/results.json
+                                 print the table of an earlier run, and write
+                                 its results.md and bench.svg again
 
 The two ends of single measurements, which run starts as processes:
   ferry-bench ceiling-recv -bytes N [-listen ADDR]

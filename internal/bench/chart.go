@@ -10,26 +10,23 @@ import (
 	"strings"
 )
 
-// chartCmd redraws the chart of an earlier run from its results.json.
-func chartCmd(args []string, stderr io.Writer) error {
-	fs := newFlags("chart", stderr)
+// reportCmd prints the table of an earlier run from its results.json and
+// writes its results.md and bench.svg again (after a change to either).
+func reportCmd(args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("report", stderr)
 	in := fs.String("in", "bench-out/results.json", "results of a run")
-	out := fs.String("out", "", "SVG file to write (default: bench.svg next to -in)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
 	b, err := os.ReadFile(*in)
 	if err != nil {
-		return fmt.Errorf("chart: %w", err)
+		return fmt.Errorf("report: %w", err)
 	}
 	var rep report
 	if err := json.Unmarshal(b, &rep); err != nil {
-		return fmt.Errorf("chart: %s: %w", *in, err)
+		return fmt.Errorf("report: %s: %w", *in, err)
 	}
-	if *out == "" {
-		*out = filepath.Join(filepath.Dir(*in), "bench.svg")
-	}
-	return os.WriteFile(*out, []byte(rep.chart()), 0o644)
+	return rep.write(filepath.Dir(*in), stdout)
 }
 
 // chart draws the medians as an SVG: throughput bars against the ceiling,
@@ -49,7 +46,7 @@ func (rep *report) chart() string {
 	if ferry.n > 0 {
 		note := ""
 		if ceiling.n > 0 {
-			note = fmt.Sprintf("%.0f%% of the ceiling", 100*ferry.mbps/ceiling.mbps)
+			note = fmt.Sprintf("%.1f%% of the ceiling", 100*ferry.mbps/ceiling.mbps)
 		}
 		bars = append(bars, bar{"ferry, random data", ferry.mbps, "#1f77b4", note})
 	}

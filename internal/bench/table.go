@@ -26,7 +26,7 @@ func (rep *report) markdown() string {
 	if ferry.n > 0 && ceiling.n > 0 {
 		r := ferry.mbps / ceiling.mbps
 		paired := rep.pairedRatios(kindFerry, kindCeiling)
-		fmt.Fprintf(&b, "| ferry / ceiling, of the medians (run by run: %s; their median %.2f) | %.2f | >= %.2f | %s |\n",
+		fmt.Fprintf(&b, "| ferry / ceiling, of the medians (run by run: %s; their median %.2f) | %.3f | >= %.2f | %s |\n",
 			ratios(paired), median(paired), r, targetRatio, verdict(r >= targetRatio))
 	}
 	if ferry.n > 0 && tcp.n > 0 {
