@@ -9,6 +9,9 @@
 //	(*Conn).Read / Write / Close   -- io.ReadWriteCloser with stream semantics
 //	(*Conn).Route() Route
 //	(*Conn).Warning() string       -- added: the OS capped the UDP socket buffers
+//	ConnectLink(ctx, sig, role, cfg) (*Link, error) -- added: Config.Parallel
+//	                                  connections striped into one stream;
+//	                                  *Link has Conn's methods
 //
 // Signaling messages are peer's own small JSON encoding (signal.go); the
 // Signaler only carries them. Candidates trickle as they are gathered.
@@ -93,6 +96,11 @@ type Config struct {
 	// nothing of what is still queued, and then how long it waits for the
 	// peer to confirm the end of the stream. Default DefaultCloseTimeout.
 	CloseTimeout time.Duration
+
+	// Parallel is how many PeerConnections ConnectLink sets up: the offerer
+	// asks for that many, the answerer agrees to at most that many. 0 means
+	// DefaultParallel(); Connect ignores it.
+	Parallel int
 
 	// Logger receives pion's own log lines: its warnings and errors at Warn
 	// and Error, its info at Debug, its debug and trace lines at Debug-4.
