@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"net"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -60,6 +61,41 @@ func TestSendReceiveThroughRendezvous(t *testing.T) {
 	offer, ok := findEvent(revents, "offer")
 	if !ok || offer.num("files") != 1 || offer.num("bytes") != 64<<20 {
 		t.Fatalf("offer event = %v", offer)
+	}
+}
+
+// TestParallelConnections: the sender asks for three connections, the
+// receiver allows two (FERRY_PARALLEL); a file of many stripes and small
+// files after it arrive identical over the two.
+func TestParallelConnections(t *testing.T) {
+	server := startRendezvous(t)
+	src, out := t.TempDir(), t.TempDir()
+	if err := os.Mkdir(filepath.Join(src, "tree"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	big, bigSum := randomFile(t, filepath.Join(src, "tree"), "big.bin", 24<<20+4321)
+	sums := map[string]string{"big.bin": bigSum}
+	for _, name := range []string{"a.bin", "b.bin", "c.bin"} {
+		_, sums[name] = randomFile(t, filepath.Join(src, "tree"), name, int64(100<<10+len(name)))
+	}
+
+	sender := start(t, nil, nil, bin.ferry, "send", "--server", server, "--code", "8-many-lanes", "--parallel", "3", "--json", filepath.Dir(big))
+	sender.waitEvent("code", 30*time.Second)
+	receiver := start(t, []string{"FERRY_PARALLEL=2"}, nil, bin.ferry, "receive", "--server", server, "--yes", "--out", out, "--json", "8-many-lanes")
+	rc, revents := receiver.wait(transferTimeout)
+	sc, sevents := sender.wait(transferTimeout)
+	if rc != 0 || sc != 0 {
+		t.Fatalf("exit codes: receiver %d, sender %d\nreceiver stderr:\n%s\nsender stderr:\n%s", rc, sc, receiver.stderr, sender.stderr)
+	}
+	for name, sum := range sums {
+		if got := fileSHA256(t, filepath.Join(out, "tree", name)); got != sum {
+			t.Errorf("%s: sha256 %s, want %s", name, got, sum)
+		}
+	}
+	for side, evs := range map[string][]event{"receiver": revents, "sender": sevents} {
+		if conn, ok := findEvent(evs, "connected"); !ok || conn.num("connections") != 2 {
+			t.Errorf("%s's connected event = %v, want 2 connections", side, conn)
+		}
 	}
 }
 
@@ -168,6 +204,8 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"receive", "--server", "ws://127.0.0.1:1"}, []string{"FERRY_CODE="}, 2, "no code"},
 		{[]string{"receive", "7-apple-river"}, []string{"FERRY_SERVER="}, 2, "--server"},
 		{[]string{"send", "--bogus", "x"}, nil, 2, "unknown flag"},
+		{[]string{"send", "--parallel", "99", "x"}, nil, 2, "--parallel 99: give 1 to 8"},
+		{[]string{"receive", "--server", "ws://127.0.0.1:1", "7-apple-river"}, []string{"FERRY_PARALLEL=many"}, 2, "FERRY_PARALLEL"},
 		{[]string{"receive", "--server", "ws://127.0.0.1:1", "not-a-code"}, nil, 3, "7-apple-river"},
 	} {
 		p := start(t, tc.env, nil, bin.ferry, tc.args...)

@@ -29,15 +29,15 @@ func flagOrEnv(flag, env string) string {
 // connectPeer sets up the WebRTC connection over the paired rendezvous
 // connection, using the ICE servers the rendezvous server offered and the
 // user's own (ice.go).
-func connectPeer(ctx context.Context, sig peer.Signaler, offered []rendezvous.ICEServer, ice ICEOptions, role peer.Role, u *ui) (*peer.Conn, error) {
-	pc, err := peer.Connect(ctx, sig, role, ice.peerConfig(offered))
+func connectPeer(ctx context.Context, sig peer.Signaler, offered []rendezvous.ICEServer, ice ICEOptions, role peer.Role, u *ui) (*peer.Link, error) {
+	pc, err := peer.ConnectLink(ctx, sig, role, ice.peerConfig(offered))
 	if errors.Is(err, peer.ErrNoRoute) {
 		return nil, err // "could not connect to the peer: why"
 	}
 	if err != nil {
 		return nil, fmt.Errorf("connect to peer: %w", err)
 	}
-	u.connected(pc.Route())
+	u.connected(pc.Route(), pc.Conns())
 	if w := pc.Warning(); w != "" {
 		u.warnf("%s", w) // one connection per process: shown once
 	}

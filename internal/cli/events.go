@@ -22,6 +22,8 @@ type connectedEvent struct {
 	Route      string `json:"route"` // "direct" or "relay"
 	LocalType  string `json:"local_type"`
 	RemoteType string `json:"remote_type"`
+	// Connections is how many peer connections carry the data (--parallel).
+	Connections int `json:"connections"`
 }
 
 type verifyEvent struct {

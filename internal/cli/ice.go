@@ -3,6 +3,7 @@ package cli
 import (
 	"fmt"
 	"os"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/pflag"
@@ -14,10 +15,15 @@ import (
 // envICEServers stands in for --ice-server: comma-separated.
 const envICEServers = "FERRY_ICE_SERVERS"
 
-// ICEOptions are the NAT-traversal flags of send and receive.
+// envParallel stands in for --parallel.
+const envParallel = "FERRY_PARALLEL"
+
+// ICEOptions are the connection flags of send and receive: NAT traversal,
+// and how many connections to run in parallel.
 type ICEOptions struct {
 	Servers    []string // --ice-server, or FERRY_ICE_SERVERS
 	ForceRelay bool     // --force-relay
+	Parallel   int      // --parallel, or FERRY_PARALLEL; 0: from the core count
 
 	parsed []peer.ICEServer
 }
@@ -25,11 +31,23 @@ type ICEOptions struct {
 func addICEFlags(f *pflag.FlagSet, o *ICEOptions) {
 	f.StringArrayVar(&o.Servers, "ice-server", nil, "add a STUN or TURN server to those the rendezvous server offers: stun:host:port or turn:user:password@host:port (repeatable); env "+envICEServers+", comma-separated")
 	f.BoolVar(&o.ForceRelay, "force-relay", false, "connect only through a relay (TURN), never directly: the peer never learns your IP address")
+	f.IntVar(&o.Parallel, "parallel", 0, fmt.Sprintf("peer connections to run at once, 1 to %d (the sender asks, the receiver allows at most): more cores, more speed; 0 picks from the core count (%d here); env %s",
+		peer.MaxParallel, peer.DefaultParallel(), envParallel))
 }
 
 // resolve reads FERRY_ICE_SERVERS when no --ice-server was given, and parses
 // the servers; an error is a usage error.
 func (o *ICEOptions) resolve() error {
+	if v := os.Getenv(envParallel); o.Parallel == 0 && v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return usageError{fmt.Errorf("%s=%q: not a number of connections (1 to %d, or 0 for the default)", envParallel, v, peer.MaxParallel)}
+		}
+		o.Parallel = n
+	}
+	if o.Parallel < 0 || o.Parallel > peer.MaxParallel {
+		return usageError{fmt.Errorf("--parallel %d: give 1 to %d connections, or 0 for the default", o.Parallel, peer.MaxParallel)}
+	}
 	servers := o.Servers
 	if len(servers) == 0 {
 		for _, s := range strings.Split(os.Getenv(envICEServers), ",") {
@@ -52,7 +70,7 @@ func (o *ICEOptions) resolve() error {
 // peerConfig is the ICE part of the peer configuration: the servers the
 // rendezvous server offered, then the user's own.
 func (o ICEOptions) peerConfig(offered []rendezvous.ICEServer) peer.Config {
-	cfg := peer.Config{ForceRelay: o.ForceRelay}
+	cfg := peer.Config{ForceRelay: o.ForceRelay, Parallel: o.Parallel}
 	for _, s := range offered {
 		cfg.ICEServers = append(cfg.ICEServers, peer.ICEServer{URLs: s.URLs, Username: s.Username, Credential: s.Credential})
 	}

@@ -67,16 +67,19 @@ func (u *ui) code(code, server, command string) {
 	fmt.Fprintf(u.ios.ErrOut, "Code: %s\nOn the other computer, run:\n  %s\n", code, command)
 }
 
-func (u *ui) connected(r peer.Route) {
+func (u *ui) connected(r peer.Route, conns int) {
 	route := routeName(r)
 	u.barLabel = route
 	if u.json != nil {
-		u.json.write(connectedEvent{Event: "connected", Route: route, LocalType: r.LocalType, RemoteType: r.RemoteType})
+		u.json.write(connectedEvent{Event: "connected", Route: route, LocalType: r.LocalType, RemoteType: r.RemoteType, Connections: conns})
 		return
 	}
 	how := "direct"
 	if !r.Direct {
 		how = "via relay"
+	}
+	if conns > 1 {
+		how = fmt.Sprintf("%s, %d connections", how, conns)
 	}
 	u.infof("Connected (%s, %s to %s).", how, r.LocalType, r.RemoteType)
 }
