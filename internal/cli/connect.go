@@ -7,6 +7,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/ferry-dev/ferry/internal/tune"
 	"github.com/ferry-dev/ferry/peer"
 	"github.com/ferry-dev/ferry/rendezvous"
 )
@@ -37,6 +38,7 @@ func connectPeer(ctx context.Context, sig peer.Signaler, offered []rendezvous.IC
 	if err != nil {
 		return nil, fmt.Errorf("connect to peer: %w", err)
 	}
+	tune.Connections(pc.Conns())
 	u.connected(pc.Route(), pc.Conns())
 	if w := pc.Warning(); w != "" {
 		u.warnf("%s", w) // one connection per process: shown once

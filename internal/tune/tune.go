@@ -16,6 +16,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"runtime/metrics"
+	"sync"
 	"time"
 )
 
@@ -26,6 +27,9 @@ const (
 	// stacks, runtime data; the program's own code is not counted) while
 	// the live heap is small.
 	MemoryLimit = 30 << 20
+	// PerConnection is what the limit grows by for each peer connection
+	// beyond the first (Connections).
+	PerConnection = 16 << 20
 	// checkEvery is how often the limit follows the live heap.
 	checkEvery = 500 * time.Millisecond
 )
@@ -40,32 +44,65 @@ func Apply() {
 		debug.SetGCPercent(GCPercent)
 	}
 	if os.Getenv("GOMEMLIMIT") == "" {
+		state.Lock()
+		state.base, state.current, state.last = MemoryLimit, MemoryLimit, MemoryLimit
+		state.Unlock()
 		debug.SetMemoryLimit(MemoryLimit)
 		go followLiveHeap()
 	}
 }
 
+// state is what followLiveHeap and Connections share.
+var state struct {
+	sync.Mutex
+	base    int64 // MemoryLimit, more with several connections
+	current int64 // the limit set now
+	last    int64 // what the previous check wanted
+}
+
+// Connections makes room for n peer connections (--parallel): each one
+// beyond the first has queues of its own, and the collector would run
+// without pause within MemoryLimit. Call it once the number is known; it
+// does nothing when GOMEMLIMIT is set.
+func Connections(n int) {
+	if os.Getenv("GOMEMLIMIT") != "" || n < 1 {
+		return
+	}
+	state.Lock()
+	defer state.Unlock()
+	state.base = baseFor(n)
+	if state.current < state.base {
+		state.current = state.base
+		debug.SetMemoryLimit(state.current)
+	}
+}
+
+// baseFor is the memory limit while the live heap is small, for n
+// connections.
+func baseFor(n int) int64 { return MemoryLimit + int64(n-1)*PerConnection }
+
 // followLiveHeap raises the memory limit when the live heap grows for good,
 // e.g. with a manifest of a million files, so that the collector never runs
 // without pause against a limit the program needs more than (the runtime
-// would then spend up to half the CPU on it); it lowers it again down to
-// MemoryLimit. A short peak (pion sends its first burst of packets, a few
-// MiB, in one go) does not raise it: only two checks in a row do.
+// would then spend up to half the CPU on it); it lowers it again down to the
+// base. A short peak (pion sends its first burst of packets, a few MiB, in
+// one go) does not raise it: only two checks in a row do.
 func followLiveHeap() {
 	sample := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
-	current, last := int64(MemoryLimit), int64(MemoryLimit)
 	for range time.Tick(checkEvery) {
 		metrics.Read(sample)
 		if sample[0].Value.Kind() != metrics.KindUint64 {
 			return // not measured by this runtime: keep the limit as it is
 		}
-		want := limitFor(sample[0].Value.Uint64())
-		next := nextLimit(current, last, want)
-		if next != current {
+		state.Lock()
+		want := limitFor(sample[0].Value.Uint64(), state.base)
+		next := nextLimit(state.current, state.last, want)
+		if next != state.current {
 			debug.SetMemoryLimit(next)
-			current = next
+			state.current = next
 		}
-		last = want
+		state.last = want
+		state.Unlock()
 	}
 }
 
@@ -78,16 +115,16 @@ func nextLimit(current, last, want int64) int64 {
 	return max(current, min(want, last))
 }
 
-// limitFor is the memory limit for a live heap of live bytes: MemoryLimit,
+// limitFor is the memory limit for a live heap of live bytes: base,
 // unless the live heap needs more to double (as with GOGC=100) beside the
 // runtime's own few MiB, rounded up to whole MiB. pion's queues keep the
 // live heap under 12 MiB, well within MemoryLimit, so the limit moves only
 // for a program that holds much more (a huge manifest).
-func limitFor(live uint64) int64 {
+func limitFor(live uint64, base int64) int64 {
 	const step = 1 << 20
 	need := int64(2*live) + 4<<20
-	if need <= MemoryLimit {
-		return MemoryLimit
+	if need <= base {
+		return base
 	}
 	return (need + step - 1) / step * step
 }

@@ -14,9 +14,23 @@ func TestLimitFollowsTheLiveHeap(t *testing.T) {
 		{150 << 20, 304 << 20},  // a manifest of a million files
 		{1 << 30, 2<<30 + 4<<20},
 	} {
-		if got := limitFor(tc.live); got != tc.want {
+		if got := limitFor(tc.live, MemoryLimit); got != tc.want {
 			t.Errorf("limitFor(%d MiB) = %d MiB, want %d MiB", tc.live>>20, got>>20, tc.want>>20)
 		}
+	}
+}
+
+func TestMoreConnectionsMoreRoom(t *testing.T) {
+	if got, want := baseFor(1), int64(MemoryLimit); got != want {
+		t.Errorf("baseFor(1) = %d MiB, want MemoryLimit (%d MiB)", got>>20, want>>20)
+	}
+	if got, want := baseFor(3), int64(MemoryLimit+2*PerConnection); got != want {
+		t.Errorf("baseFor(3) = %d MiB, want %d MiB", got>>20, want>>20)
+	}
+	// A live heap of 20 MiB needs 44 MiB: more than one connection's base,
+	// less than three connections'.
+	if got := limitFor(20<<20, baseFor(3)); got != baseFor(3) {
+		t.Errorf("limitFor(20 MiB, 3 connections) = %d MiB, want the base %d MiB", got>>20, baseFor(3)>>20)
 	}
 }
 
