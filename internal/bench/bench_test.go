@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -63,6 +64,7 @@ func TestReport(t *testing.T) {
 		rep.add(sample{Kind: kindFerry, Run: run, Bytes: 1 << 30, MBps: 57 + f, SendCPU: 21, RecvCPU: 16, SendRSSMiB: 40, RecvRSSMiB: 35, Setup: 0.1 * f})
 		rep.add(sample{Kind: kindText, Run: run, Bytes: 1 << 30, MBps: 150, WireBytes: 1 << 28, SendRSSMiB: 41, RecvRSSMiB: 36, Setup: 0.2})
 		rep.add(sample{Kind: kindTCP, Run: run, Bytes: 1 << 30, MBps: 2000})
+		rep.add(sample{Kind: kindParallel, Run: run, Bytes: 1 << 30, MBps: 45.6, SendRSSMiB: 55, RecvRSSMiB: 54, Setup: 0.2})
 	}
 	rep.add(sample{Kind: kindFerry, Run: 1, Bytes: 256 << 20, MBps: 50, SendRSSMiB: 39, RecvRSSMiB: 34, Setup: 0.1})
 	rep.add(sample{Kind: kindFerry, Run: 1, Bytes: 2 << 30, MBps: 50, SendRSSMiB: 41, RecvRSSMiB: 50, Setup: 0.1})
@@ -72,7 +74,8 @@ func TestReport(t *testing.T) {
 		"| ferry / ceiling, of the medians (run by run: 0.95, 0.95, 0.95; their median 0.95) | 0.952 | >= 0.90 | met |",
 		"| ferry / the pion-v3 peer (19 MB/s) | 3.1x | >= 3x (57 MB/s) | met |",
 		"256 MiB: 39.0 / 34.0, 1 GiB: 40.0 / 35.0, 2 GiB: 41.0 / 50.0; 2 GiB vs 256 MiB: +5% / +47% | <= 48 MiB, within 10% | **missed** |",
-		"median of 8 | 0.20 s | < 0.5 s | met |",
+		"median of 11 | 0.20 s | < 0.5 s | met |",
+		fmt.Sprintf("| ferry --parallel 2 / ferry (scaling, on %d cores; more memory: 55.0 / 54.0 MiB) | 0.77x |", runtime.NumCPU()),
 		"text sent as 25% of its size) | 2.54x | > 1 | met |",
 	} {
 		if !strings.Contains(md, want) {

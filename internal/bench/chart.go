@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 )
 
@@ -52,6 +53,10 @@ func (rep *report) chart() string {
 	}
 	if text.n > 0 {
 		bars = append(bars, bar{"ferry, text (compressed)", text.mbps, "#2ca02c", ""})
+	}
+	if par := rep.summary(kindParallel); par.n > 0 {
+		bars = append(bars, bar{fmt.Sprintf("ferry --parallel %d, random", parallelConns), par.mbps, "#9467bd",
+			fmt.Sprintf("%d cores here", runtime.NumCPU())})
 	}
 	bars = append(bars, bar{"pion-v3 peer (reference)", peerV3MBps, "#d9d9d9", "measured earlier, not in this run"})
 

@@ -34,8 +34,8 @@ func isEvent(name string) func(string) bool {
 // ferry moves file with the built binaries through the rendezvous server:
 // the sender first (it waits under its code), then the receiver, timed from
 // its start to its first progress event, which it writes when the file's
-// first frame arrives.
-func (r *runner) ferry(ctx context.Context, file string, size int64) (sample, error) {
+// first frame arrives. Both sides get the flags in extra.
+func (r *runner) ferry(ctx context.Context, file string, size int64, extra ...string) (sample, error) {
 	r.slot++
 	code := fmt.Sprintf("%d-bench-run", r.slot)
 	out := filepath.Join(r.work, fmt.Sprintf("received-%d", r.slot))
@@ -45,7 +45,7 @@ func (r *runner) ferry(ctx context.Context, file string, size int64) (sample, er
 	defer os.RemoveAll(out)
 	env := []string{"FERRY_CODE=" + code}
 	exe := filepath.Join(r.bin, "ferry")
-	send, err := r.start(ctx, "ferry-send", env, exe, "send", "--server", r.server, "--json", file)
+	send, err := r.start(ctx, "ferry-send", env, append([]string{exe, "send", "--server", r.server, "--json", file}, extra...)...)
 	if err != nil {
 		return sample{}, err
 	}
@@ -53,7 +53,7 @@ func (r *runner) ferry(ctx context.Context, file string, size int64) (sample, er
 		send.kill()
 		return sample{}, err
 	}
-	recv, err := r.start(ctx, "ferry-receive", env, exe, "receive", "--server", r.server, "--yes", "--json", "--out", out)
+	recv, err := r.start(ctx, "ferry-receive", env, append([]string{exe, "receive", "--server", r.server, "--yes", "--json", "--out", out}, extra...)...)
 	if err != nil {
 		send.kill()
 		return sample{}, err

@@ -18,13 +18,20 @@ const (
 	kindFerry   = "ferry"   // ferry end to end, incompressible data
 	kindText    = "text"    // ferry end to end, a text corpus
 	kindTCP     = "tcp"     // plain TCP over loopback
+	// kindParallel: ferry end to end, incompressible data, over
+	// parallelConns peer connections (--parallel): the scaling figure.
+	kindParallel = "parallel"
 )
 
+// parallelConns is the --parallel of the parallel measurement.
+const parallelConns = 2
+
 var kindNames = map[string]string{
-	kindCeiling: "ceiling: bare pion data channel, 2 processes",
-	kindFerry:   "ferry end to end, random data",
-	kindText:    "ferry end to end, text (Go sources)",
-	kindTCP:     "TCP over loopback",
+	kindCeiling:  "ceiling: bare pion data channel, 2 processes",
+	kindFerry:    "ferry end to end, random data",
+	kindText:     "ferry end to end, text (Go sources)",
+	kindTCP:      "TCP over loopback",
+	kindParallel: fmt.Sprintf("ferry --parallel %d, random data", parallelConns),
 }
 
 // Targets (DESIGN.md "Targets").

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -35,7 +36,7 @@ type runOptions struct {
 	corpus                  string
 }
 
-var allKinds = []string{kindCeiling, kindFerry, kindTCP, kindText}
+var allKinds = []string{kindCeiling, kindFerry, kindTCP, kindText, kindParallel}
 
 func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var o runOptions
@@ -101,7 +102,7 @@ func run(ctx context.Context, o runOptions, log io.Writer) (*report, error) {
 	defer stopServer()
 
 	var main, text string
-	if slices.Contains(o.kinds, kindFerry) {
+	if slices.Contains(o.kinds, kindFerry) || slices.Contains(o.kinds, kindParallel) {
 		if main, err = r.makeFile("random", o.size, randomFile); err != nil {
 			return nil, err
 		}
@@ -132,6 +133,8 @@ func run(ctx context.Context, o runOptions, log io.Writer) (*report, error) {
 				s, err = r.ferry(ctx, main, o.size)
 			case kindText:
 				s, err = r.ferry(ctx, text, o.size)
+			case kindParallel:
+				s, err = r.ferry(ctx, main, o.size, "--parallel", strconv.Itoa(parallelConns))
 			}
 			if err != nil {
 				fmt.Fprintln(log, "failed")

@@ -2,6 +2,7 @@ package bench
 
 import (
 	"fmt"
+	"runtime"
 	"slices"
 	"strings"
 )
@@ -13,7 +14,7 @@ func (rep *report) markdown() string {
 		rep.Date.Format("2006-01-02"), rep.Machine, humanSize(rep.Size), rep.Runs, rep.LoadAvg)
 	b.WriteString("| measurement | MB/s | CPU s per GiB, send + receive | peak RSS, send / receive |\n")
 	b.WriteString("|---|---:|---:|---:|\n")
-	for _, k := range []string{kindCeiling, kindFerry, kindText, kindTCP} {
+	for _, k := range []string{kindCeiling, kindFerry, kindText, kindParallel, kindTCP} {
 		s := rep.summary(k)
 		if s.n == 0 {
 			continue
@@ -45,6 +46,10 @@ func (rep *report) markdown() string {
 		wire := median(field(rep.of(kindText), func(s sample) float64 { return float64(s.WireBytes) / float64(s.Bytes) }))
 		fmt.Fprintf(&b, "| text / random data (compression; text sent as %.0f%% of its size) | %.2fx | > 1 | %s |\n",
 			100*wire, text.mbps/ferry.mbps, verdict(text.mbps > ferry.mbps))
+	}
+	if par := rep.summary(kindParallel); ferry.n > 0 && par.n > 0 {
+		fmt.Fprintf(&b, "| ferry --parallel %d / ferry (scaling, on %d cores; more memory: %.1f / %.1f MiB) | %.2fx | (one connection per two cores) | |\n",
+			parallelConns, runtime.NumCPU(), par.sendRSS, par.recvRSS, par.mbps/ferry.mbps)
 	}
 	return b.String()
 }
