@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -91,6 +92,25 @@ func TestReport(t *testing.T) {
 		if err != nil {
 			t.Fatalf("the chart is not well-formed XML: %v", err)
 		}
+	}
+}
+
+func TestOrderKeepsCeilingAndFerryTogether(t *testing.T) {
+	all := []string{kindCeiling, kindFerry, kindTCP, kindText, kindParallel}
+	for i, want := range [][]string{
+		{kindCeiling, kindFerry, kindTCP, kindText, kindParallel},
+		{kindTCP, kindText, kindParallel, kindFerry, kindCeiling},
+		{kindText, kindParallel, kindCeiling, kindFerry, kindTCP},
+		{kindParallel, kindFerry, kindCeiling, kindTCP, kindText},
+		{kindCeiling, kindFerry, kindTCP, kindText, kindParallel},
+	} {
+		if got := order(all, i); !slices.Equal(got, want) {
+			t.Errorf("run %d: order %v, want %v", i, got, want)
+		}
+	}
+	// Without the pair, every measurement rotates on its own.
+	if got, want := order([]string{kindTCP, kindText, kindFerry}, 1), []string{kindText, kindFerry, kindTCP}; !slices.Equal(got, want) {
+		t.Errorf("order %v, want %v", got, want)
 	}
 }
 

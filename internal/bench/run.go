@@ -115,12 +115,7 @@ func run(ctx context.Context, o runOptions, log io.Writer) (*report, error) {
 		defer os.Remove(text)
 	}
 	for i := range o.runs {
-		// Rotate the order, so that no measurement always follows the same one.
-		kinds := slices.Clone(o.kinds)
-		for range i % len(kinds) {
-			kinds = append(kinds[1:], kinds[0])
-		}
-		for _, k := range kinds {
+		for _, k := range order(o.kinds, i) {
 			fmt.Fprintf(log, "run %d/%d: %s, %s ... ", i+1, o.runs, k, humanSize(o.size))
 			var s sample
 			var err error
@@ -167,6 +162,36 @@ func run(ctx context.Context, o runOptions, log io.Writer) (*report, error) {
 		}
 	}
 	return rep, nil
+}
+
+// order is the sequence of measurements in run i (from 0). It rotates from
+// run to run, so that no measurement always follows the same one, and keeps
+// the ceiling and ferry back to back (which goes first alternates): this
+// machine's speed drifts over minutes (other jobs share it), and their
+// run-by-run ratio should compare them in the same state.
+func order(kinds []string, i int) []string {
+	var units [][]string
+	paired := slices.Contains(kinds, kindCeiling) && slices.Contains(kinds, kindFerry)
+	for _, k := range kinds {
+		switch {
+		case !paired || (k != kindCeiling && k != kindFerry):
+			units = append(units, []string{k})
+		case k == kindCeiling:
+			pair := []string{kindCeiling, kindFerry}
+			if i%2 == 1 {
+				pair[0], pair[1] = pair[1], pair[0]
+			}
+			units = append(units, pair)
+		}
+	}
+	for range i % len(units) {
+		units = append(units[1:], units[0])
+	}
+	var out []string
+	for _, u := range units {
+		out = append(out, u...)
+	}
+	return out
 }
 
 // check finds the programs the benchmark runs.
