@@ -38,34 +38,40 @@ func writeInPieces(w io.Writer, data []byte) error {
 }
 
 func TestTransferBothWays(t *testing.T) {
-	const size = 32 << 20
 	a, b := connectPair(t, loopback(), loopback())
-	toB, toA := randomBytes(t, size), randomBytes(t, size)
+	moveBothWays(t, a, b, 32<<20)
+	if err := a.Close(); err != nil {
+		t.Errorf("offerer close: %v", err)
+	}
+	if err := b.Close(); err != nil {
+		t.Errorf("answerer close: %v", err)
+	}
+}
 
+// moveBothWays writes size random bytes each way at once, in pieces of odd
+// sizes, reads them back with small reads (so that messages are consumed
+// across their boundaries), and checks that they arrive whole and in order.
+func moveBothWays(t *testing.T, a, b io.ReadWriter, size int) {
+	t.Helper()
+	toB, toA := randomBytes(t, size), randomBytes(t, size)
 	var wg sync.WaitGroup
 	errs := make(chan error, 4)
 	got := make([][32]byte, 2)
 	for i, pair := range []struct {
-		w    *Conn
+		w    io.Writer
 		data []byte
-		r    *Conn
+		r    io.Reader
 	}{{a, toB, b}, {b, toA, a}} {
-		wg.Add(2)
-		go func() {
-			defer wg.Done()
-			errs <- writeInPieces(pair.w, pair.data)
-		}()
-		go func() {
-			defer wg.Done()
+		wg.Go(func() { errs <- writeInPieces(pair.w, pair.data) })
+		wg.Go(func() {
 			h := sha256.New()
-			// Small reads, so that messages are consumed across boundaries.
-			n, err := io.CopyBuffer(h, io.LimitReader(pair.r, size), make([]byte, 10_000))
-			if err == nil && n != size {
+			n, err := io.CopyBuffer(h, io.LimitReader(pair.r, int64(size)), make([]byte, 10_000))
+			if err == nil && n != int64(size) {
 				err = io.ErrUnexpectedEOF
 			}
 			copy(got[i][:], h.Sum(nil))
 			errs <- err
-		}()
+		})
 	}
 	wg.Wait()
 	close(errs)
@@ -79,12 +85,6 @@ func TestTransferBothWays(t *testing.T) {
 	}
 	if got[1] != sha256.Sum256(toA) {
 		t.Error("bytes read by the offerer differ from those the answerer wrote")
-	}
-	if err := a.Close(); err != nil {
-		t.Errorf("offerer close: %v", err)
-	}
-	if err := b.Close(); err != nil {
-		t.Errorf("answerer close: %v", err)
 	}
 }
 

@@ -3,7 +3,6 @@ package peer
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
 	"errors"
 	"io"
 	"strings"
@@ -53,45 +52,6 @@ func connectLinks(t *testing.T, offered, allowed int) (a, b *Link, sent *[][]byt
 	mu.Lock()
 	defer mu.Unlock()
 	return la, rb.link, &log
-}
-
-// moveBothWays writes size random bytes each way in pieces of odd sizes,
-// reads them back with small reads, and checks that they arrive in order.
-func moveBothWays(t *testing.T, a, b *Link, size int) {
-	t.Helper()
-	toB, toA := randomBytes(t, size), randomBytes(t, size)
-	var wg sync.WaitGroup
-	errs := make(chan error, 4)
-	got := make([][32]byte, 2)
-	for i, pair := range []struct {
-		w    *Link
-		data []byte
-		r    *Link
-	}{{a, toB, b}, {b, toA, a}} {
-		wg.Go(func() { errs <- writeInPieces(pair.w, pair.data) })
-		wg.Go(func() {
-			h := sha256.New()
-			n, err := io.CopyBuffer(h, io.LimitReader(pair.r, int64(size)), make([]byte, 10_000))
-			if err == nil && n != int64(size) {
-				err = io.ErrUnexpectedEOF
-			}
-			copy(got[i][:], h.Sum(nil))
-			errs <- err
-		})
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
-	if got[0] != sha256.Sum256(toB) {
-		t.Error("bytes read by the answerer differ from those the offerer wrote")
-	}
-	if got[1] != sha256.Sum256(toA) {
-		t.Error("bytes read by the offerer differ from those the answerer wrote")
-	}
 }
 
 func TestLinkStripesOverAgreedConnections(t *testing.T) {

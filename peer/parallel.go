@@ -126,14 +126,10 @@ func agree(ctx context.Context, sig Signaler, role Role, want int) (n int, first
 		if want == 1 {
 			return 1, nil, nil
 		}
-		if err := sig.Send(ctx, encodeParallel(parallelSignal{Kind: kindParallel, N: want})); err != nil {
-			return 0, nil, fmt.Errorf("peer: sending to the peer through the rendezvous server: %w", err)
+		if err := sendCount(ctx, sig, want); err != nil {
+			return 0, nil, err
 		}
-		b, err := sig.Recv(ctx)
-		if err != nil {
-			return 0, nil, fmt.Errorf("peer: receiving from the peer through the rendezvous server: %w", err)
-		}
-		s, ok, err := decodeParallel(b)
+		s, ok, _, err := recvParallel(ctx, sig)
 		switch {
 		case err != nil:
 			return 0, nil, err
@@ -145,11 +141,7 @@ func agree(ctx context.Context, sig Signaler, role Role, want int) (n int, first
 		}
 		return s.N, nil, nil
 	}
-	b, err := sig.Recv(ctx)
-	if err != nil {
-		return 0, nil, fmt.Errorf("peer: receiving from the peer through the rendezvous server: %w", err)
-	}
-	s, ok, err := decodeParallel(b)
+	s, ok, b, err := recvParallel(ctx, sig)
 	switch {
 	case err != nil:
 		return 0, nil, err
@@ -159,10 +151,26 @@ func agree(ctx context.Context, sig Signaler, role Role, want int) (n int, first
 		return 0, nil, fmt.Errorf("%w: a mux message before the number of parallel connections was agreed", errSignal)
 	}
 	n = min(s.N, want)
+	return n, nil, sendCount(ctx, sig, n)
+}
+
+// sendCount sends the number of connections asked for or agreed to.
+func sendCount(ctx context.Context, sig Signaler, n int) error {
 	if err := sig.Send(ctx, encodeParallel(parallelSignal{Kind: kindParallel, N: n})); err != nil {
-		return 0, nil, fmt.Errorf("peer: sending to the peer through the rendezvous server: %w", err)
+		return fmt.Errorf("peer: sending to the peer through the rendezvous server: %w", err)
 	}
-	return n, nil, nil
+	return nil
+}
+
+// recvParallel receives the peer's next message; ok says whether it is one
+// of the parallel layer's (s), b is the message as it came.
+func recvParallel(ctx context.Context, sig Signaler) (s parallelSignal, ok bool, b []byte, err error) {
+	b, err = sig.Recv(ctx)
+	if err != nil {
+		return s, false, nil, fmt.Errorf("peer: receiving from the peer through the rendezvous server: %w", err)
+	}
+	s, ok, err = decodeParallel(b)
+	return s, ok, b, err
 }
 
 // connectAll runs n Connects at once over one signaling path.
