@@ -205,7 +205,8 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"receive", "7-apple-river"}, []string{"FERRY_SERVER="}, 2, "--server"},
 		{[]string{"send", "--bogus", "x"}, nil, 2, "unknown flag"},
 		{[]string{"send", "--parallel", "99", "x"}, nil, 2, "--parallel 99: give 1 to 8"},
-		{[]string{"receive", "--server", "ws://127.0.0.1:1", "7-apple-river"}, []string{"FERRY_PARALLEL=many"}, 2, "FERRY_PARALLEL"},
+		{[]string{"receive", "--server", "ws://127.0.0.1:1", "7-apple-river"}, []string{"FERRY_PARALLEL=many"}, 2, `FERRY_PARALLEL="many": not a number`},
+		{[]string{"receive", "--server", "ws://127.0.0.1:1", "7-apple-river"}, []string{"FERRY_PARALLEL=12"}, 2, `FERRY_PARALLEL="12": give 1 to 8`},
 		{[]string{"receive", "--server", "ws://127.0.0.1:1", "not-a-code"}, nil, 3, "7-apple-river"},
 	} {
 		p := start(t, tc.env, nil, bin.ferry, tc.args...)

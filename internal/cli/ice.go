@@ -38,15 +38,17 @@ func addICEFlags(f *pflag.FlagSet, o *ICEOptions) {
 // resolve reads FERRY_ICE_SERVERS when no --ice-server was given, and parses
 // the servers; an error is a usage error.
 func (o *ICEOptions) resolve() error {
+	from := "--parallel " + strconv.Itoa(o.Parallel)
 	if v := os.Getenv(envParallel); o.Parallel == 0 && v != "" {
+		from = fmt.Sprintf("%s=%q", envParallel, v)
 		n, err := strconv.Atoi(v)
 		if err != nil {
-			return usageError{fmt.Errorf("%s=%q: not a number of connections (1 to %d, or 0 for the default)", envParallel, v, peer.MaxParallel)}
+			return usageError{fmt.Errorf("%s: not a number of connections (1 to %d, or 0 for the default)", from, peer.MaxParallel)}
 		}
 		o.Parallel = n
 	}
 	if o.Parallel < 0 || o.Parallel > peer.MaxParallel {
-		return usageError{fmt.Errorf("--parallel %d: give 1 to %d connections, or 0 for the default", o.Parallel, peer.MaxParallel)}
+		return usageError{fmt.Errorf("%s: give 1 to %d connections, or 0 for the default", from, peer.MaxParallel)}
 	}
 	servers := o.Servers
 	if len(servers) == 0 {
