@@ -180,3 +180,31 @@ func TestParallelOutOfRange(t *testing.T) {
 		t.Fatalf("got %v, want an out-of-range error", err)
 	}
 }
+
+func FuzzDecodeParallel(f *testing.F) {
+	f.Add([]byte(`{"v":1,"kind":"parallel","n":2}`))
+	f.Add([]byte(`{"v":1,"kind":"mux","stream":1,"data":{"v":1,"kind":"end-of-candidates"}}`))
+	f.Add([]byte(`{"v":1,"kind":"offer","sdp":"v=0"}`))
+	f.Add([]byte(`{"v":1,"kind":"mux","stream":-1,"data":null}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		s, ok, err := decodeParallel(b)
+		if err != nil && ok {
+			t.Fatalf("both an error (%v) and a message", err)
+		}
+		if !ok {
+			return
+		}
+		switch s.Kind {
+		case kindParallel:
+			if s.N < 1 || s.N > MaxParallel {
+				t.Fatalf("accepted %d connections", s.N)
+			}
+		case kindMux:
+			if len(s.Data) == 0 {
+				t.Fatal("accepted a mux message without data")
+			}
+		default:
+			t.Fatalf("accepted kind %q", s.Kind)
+		}
+	})
+}
