@@ -117,8 +117,9 @@ func escapeText(s string) string {
 	return b.String()
 }
 
-// humanBytes formats n in binary units for messages.
-func humanBytes(n int64) string {
+// HumanBytes formats n in binary units ("1.5 MiB"), as in transfer's
+// messages; the CLI uses it too, so that sizes read alike everywhere.
+func HumanBytes(n int64) string {
 	const unit = 1024
 	if n < unit {
 		return fmt.Sprintf("%d B", n)

@@ -26,7 +26,7 @@ func checkSendEntry(e Entry) error {
 	case e.Mode.IsDir() && e.Size != 0:
 		return fmt.Errorf("directory %s has a size of %d", quoteName(e.Path), e.Size)
 	case e.Text && (e.Mode.IsDir() || e.Size < 0 || e.Size > MaxTextSize):
-		return fmt.Errorf("a text message must have a known size of at most %s", humanBytes(MaxTextSize))
+		return fmt.Errorf("a text message must have a known size of at most %s", HumanBytes(MaxTextSize))
 	case e.Size < -1 || e.Size > maxFileSize:
 		return fmt.Errorf("%s has an invalid size %d", quoteName(e.Path), e.Size)
 	}
@@ -116,7 +116,7 @@ func (d *manifestDecoder) add(p []byte) error {
 	d.wireBytes += len(p)
 	if d.wireBytes > d.limits.maxBytes {
 		return fmt.Errorf("%w: the manifest is over %s, the limit; send fewer files at once",
-			ErrProtocol, humanBytes(int64(d.limits.maxBytes)))
+			ErrProtocol, HumanBytes(int64(d.limits.maxBytes)))
 	}
 	if len(p) < 4 {
 		return fmt.Errorf("%w: manifest frame of %d bytes", ErrProtocol, len(p))
@@ -156,7 +156,7 @@ func (d *manifestDecoder) add(p []byte) error {
 			e.Mode |= fs.ModeDir
 		case entryKindText:
 			if e.Size < 0 || e.Size > MaxTextSize {
-				return fmt.Errorf("%w: a text message of %d bytes; the limit is %s", ErrProtocol, e.Size, humanBytes(MaxTextSize))
+				return fmt.Errorf("%w: a text message of %d bytes; the limit is %s", ErrProtocol, e.Size, HumanBytes(MaxTextSize))
 			}
 			e.Text = true
 		default:

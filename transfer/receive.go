@@ -282,10 +282,10 @@ func (r *receiver) where() string {
 	}
 	size := "an unknown size"
 	if r.cur.entry.Size >= 0 {
-		size = humanBytes(r.cur.entry.Size)
+		size = HumanBytes(r.cur.entry.Size)
 	}
 	return fmt.Sprintf(" (while receiving %s: %s of %s; %d of %d files received)",
-		quoteName(r.cur.entry.Path), humanBytes(r.cur.off), size, r.files, total)
+		quoteName(r.cur.entry.Path), HumanBytes(r.cur.off), size, r.files, total)
 }
 
 func appendUint32(dst []byte, v uint32) []byte {

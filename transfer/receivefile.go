@@ -287,7 +287,7 @@ func (r *receiver) closeCurrent(err error) string {
 		}
 		return fmt.Sprintf("; %s was removed", quoteName(part))
 	}
-	note := fmt.Sprintf("; the %s received so far are kept in %s", humanBytes(in.off), quoteName(part))
+	note := fmt.Sprintf("; the %s received so far are kept in %s", HumanBytes(in.off), quoteName(part))
 	if !strings.Contains(err.Error(), "to resume") {
 		note += ": receive again into the same directory (the sender sends again, with any code) to resume"
 	}

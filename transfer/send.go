@@ -279,7 +279,7 @@ func (s *sender) where() string {
 		return fmt.Sprintf(" (all files sent; %d of %d confirmed by the receiver)", s.files, countFiles(s.m))
 	}
 	return fmt.Sprintf(" (while sending %s; %d of %d files confirmed, %s of %s sent)",
-		quoteName(s.m.Entries[s.current].Path), s.files, countFiles(s.m), humanBytes(s.resumed+s.sent), humanBytes(s.m.TotalBytes))
+		quoteName(s.m.Entries[s.current].Path), s.files, countFiles(s.m), HumanBytes(s.resumed+s.sent), HumanBytes(s.m.TotalBytes))
 }
 
 func countFiles(m Manifest) int {

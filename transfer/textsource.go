@@ -15,7 +15,7 @@ type TextSource struct{ text []byte }
 func NewTextSource(text []byte) (*TextSource, error) {
 	if len(text) > MaxTextSize {
 		return nil, fmt.Errorf("text source: the text has %s; the limit is %s: send it as a file instead",
-			humanBytes(int64(len(text))), humanBytes(MaxTextSize))
+			HumanBytes(int64(len(text))), HumanBytes(MaxTextSize))
 	}
 	return &TextSource{text: text}, nil
 }

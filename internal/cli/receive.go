@@ -143,7 +143,7 @@ func accept(ctx context.Context, opts *ReceiveOptions, u *ui, m transfer.Manifes
 	if len(m.Entries) == 1 && m.Entries[0].Text {
 		return nil // a text is shown, never written: nothing to agree to
 	}
-	what := fmt.Sprintf("%s (%s)", describe(m), humanBytes(m.TotalBytes))
+	what := fmt.Sprintf("%s (%s)", describe(m), transfer.HumanBytes(m.TotalBytes))
 	if opts.Yes {
 		u.infof("Receiving %s.", what)
 		return nil

@@ -151,7 +151,7 @@ func send(ctx context.Context, opts *SendOptions, u *ui) (transfer.Result, error
 	}
 	m := src.Manifest()
 	u.sizes(m)
-	u.infof("Sending %s (%s).", describe(m), humanBytes(m.TotalBytes))
+	u.infof("Sending %s (%s).", describe(m), transfer.HumanBytes(m.TotalBytes))
 	u.code(code.String(), server, receiveCommand(server, code.String()))
 
 	if err := rz.WaitPeer(ctx); err != nil {

@@ -193,7 +193,7 @@ func (u *ui) FileDone(f transfer.FileResult) {
 		if u.bar != nil {
 			_ = u.bar.Clear()
 		}
-		fmt.Fprintf(u.ios.ErrOut, "%s  %s  %s\n", f.SHA256, displayName(f.Path), humanBytes(f.Size))
+		fmt.Fprintf(u.ios.ErrOut, "%s  %s  %s\n", f.SHA256, displayName(f.Path), transfer.HumanBytes(f.Size))
 		u.mu.Unlock()
 	}
 }
@@ -220,7 +220,7 @@ func (u *ui) done(verb string, r transfer.Result) {
 	if secs > 0 {
 		rate = fmt.Sprintf(" (%.1f MB/s)", float64(r.Transferred)/secs/1e6)
 	}
-	u.infof("%s %d %s, %s in %.1fs%s.", verb, r.Files, plural(r.Files, "file", "files"), humanBytes(r.Bytes), secs, rate)
+	u.infof("%s %d %s, %s in %.1fs%s.", verb, r.Files, plural(r.Files, "file", "files"), transfer.HumanBytes(r.Bytes), secs, rate)
 }
 
 func (u *ui) fail(kind string, err error) {
@@ -288,19 +288,6 @@ func displayName(s string) string {
 		}
 	}
 	return s
-}
-
-func humanBytes(n int64) string {
-	const unit = 1024
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	div, exp := int64(unit), 0
-	for m := n / unit; m >= unit; m /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
 }
 
 func plural(n int, one, many string) string {
