@@ -117,4 +117,3 @@ func TestDisplayNameEscapes(t *testing.T) {
 		}
 	}
 }
-
