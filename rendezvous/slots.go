@@ -23,17 +23,9 @@ func (sl *slot) other(c *serverConn) *serverConn {
 // openSlot gives c, a sender, the named slot or (name "") the shortest free one.
 func (s *Server) openSlot(c *serverConn, name string) *protoError {
 	s.mu.Lock()
-	if c.role != roleNone {
+	if err := s.admit(c, s.slotRate, codeLimitSlotsPerIP); err != nil {
 		s.mu.Unlock()
-		return &protoError{code: codeUnexpected, msg: "this connection already has a code: open a new connection for another"}
-	}
-	if s.closed {
-		s.mu.Unlock()
-		return errShuttingDown
-	}
-	if !s.slotRate.allow(c.ip, time.Now()) {
-		s.mu.Unlock()
-		return s.hitLimit(codeLimitSlotsPerIP)
+		return err
 	}
 	if len(s.slots) >= s.cfg.MaxSlots {
 		s.mu.Unlock()
@@ -61,6 +53,21 @@ func (s *Server) openSlot(c *serverConn, name string) *protoError {
 	return nil
 }
 
+// admit checks that c may open or join a slot: it has no code yet, the
+// server is not shutting down, and its address is within rate (whose limit
+// is named limit). The caller holds s.mu.
+func (s *Server) admit(c *serverConn, rate *perMinute, limit string) *protoError {
+	switch {
+	case c.role != roleNone:
+		return &protoError{code: codeUnexpected, msg: "this connection already has a code: open a new connection for another"}
+	case s.closed:
+		return errShuttingDown
+	case !rate.allow(c.ip, time.Now()):
+		return s.hitLimit(limit)
+	}
+	return nil
+}
+
 // freeSlot returns the smallest positive integer not in use as a slot.
 // The caller holds s.mu.
 func (s *Server) freeSlot() string {
@@ -70,17 +77,9 @@ func (s *Server) freeSlot() string {
 // join pairs c, a receiver, with the sender waiting at name.
 func (s *Server) join(c *serverConn, name string) *protoError {
 	s.mu.Lock()
-	if c.role != roleNone {
+	if err := s.admit(c, s.joinRate, codeLimitJoinsPerIP); err != nil {
 		s.mu.Unlock()
-		return &protoError{code: codeUnexpected, msg: "this connection already has a code: open a new connection for another"}
-	}
-	if s.closed {
-		s.mu.Unlock()
-		return errShuttingDown
-	}
-	if !s.joinRate.allow(c.ip, time.Now()) {
-		s.mu.Unlock()
-		return s.hitLimit(codeLimitJoinsPerIP)
+		return err
 	}
 	sl := s.slots[name]
 	if sl == nil {
