@@ -137,6 +137,13 @@ func startIO(t *testing.T, stdin io.Reader, stdoutTo io.Writer, env []string, pr
 		case <-p.done:
 		default:
 			_ = cmd.Process.Kill()
+			// The reader may be blocked handing over an event nobody
+			// takes (a test that failed before wait): take them, or
+			// p.done never closes and the whole run hangs.
+			go func() {
+				for range p.events {
+				}
+			}()
 			<-p.done
 		}
 	})
