@@ -19,6 +19,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -136,7 +137,6 @@ func startIO(t *testing.T, stdin io.Reader, stdoutTo io.Writer, env []string, pr
 		select {
 		case <-p.done:
 		default:
-			_ = cmd.Process.Kill()
 			// The reader may be blocked handing over an event nobody
 			// takes (a test that failed before wait): take them, or
 			// p.done never closes and the whole run hangs.
@@ -144,10 +144,25 @@ func startIO(t *testing.T, stdin io.Reader, stdoutTo io.Writer, env []string, pr
 				for range p.events {
 				}
 			}()
-			<-p.done
+			p.quit()
+			if t.Failed() {
+				t.Logf("%s was still running when the test ended; stderr (with a goroutine dump):\n%s", filepath.Base(binary), p.stderr.String())
+			}
 		}
 	})
 	return p
+}
+
+// quit ends a process that should have ended: SIGQUIT first, so that a Go
+// program prints where each goroutine stands, then SIGKILL.
+func (p *proc) quit() {
+	_ = p.cmd.Process.Signal(syscall.SIGQUIT)
+	select {
+	case <-p.done:
+	case <-time.After(5 * time.Second):
+		_ = p.cmd.Process.Kill()
+		<-p.done
+	}
 }
 
 // waitEvent returns the next event named name, failing the test on timeout or exit.
@@ -179,9 +194,8 @@ func (p *proc) wait(timeout time.Duration) (int, []event) {
 	select {
 	case <-p.done:
 	case <-time.After(timeout):
-		_ = p.cmd.Process.Kill()
-		<-p.done
-		p.t.Fatalf("process did not exit within %s; stderr:\n%s", timeout, p.stderr.String())
+		p.quit()
+		p.t.Fatalf("process did not exit within %s; stderr (with a goroutine dump):\n%s", timeout, p.stderr.String())
 	}
 	return p.cmd.ProcessState.ExitCode(), p.all
 }
