@@ -99,7 +99,7 @@ func startIO(t *testing.T, stdin io.Reader, stdoutTo io.Writer, env []string, pr
 	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Env = append(os.Environ(), env...)
 	cmd.Stdin = stdin
-	p := &proc{t: t, cmd: cmd, stderr: &lockedBuffer{}, events: make(chan event, 1024), done: make(chan struct{})}
+	p := &proc{t: t, cmd: cmd, stderr: &lockedBuffer{}, events: make(chan event), done: make(chan struct{})}
 	cmd.Stderr = p.stderr
 	var stdout io.Reader = strings.NewReader("")
 	if stdoutTo != nil {
@@ -114,6 +114,12 @@ func startIO(t *testing.T, stdin io.Reader, stdoutTo io.Writer, env []string, pr
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start %s: %v", binary, err)
 	}
+	// The reader never waits for the test: a sender announces every file it
+	// sent, and one that could not write its events would stop sending (a
+	// test waiting on the receiver first then hung). Events queue here, in
+	// order, for waitEvent.
+	in := make(chan event)
+	go forward(in, p.events)
 	var mu sync.Mutex
 	go func() {
 		sc := bufio.NewScanner(stdout)
@@ -127,9 +133,9 @@ func startIO(t *testing.T, stdin io.Reader, stdoutTo io.Writer, env []string, pr
 			mu.Lock()
 			p.all = append(p.all, e)
 			mu.Unlock()
-			p.events <- e
+			in <- e
 		}
-		close(p.events)
+		close(in)
 		p.err = cmd.Wait()
 		close(p.done)
 	}()
@@ -137,13 +143,6 @@ func startIO(t *testing.T, stdin io.Reader, stdoutTo io.Writer, env []string, pr
 		select {
 		case <-p.done:
 		default:
-			// The reader may be blocked handing over an event nobody
-			// takes (a test that failed before wait): take them, or
-			// p.done never closes and the whole run hangs.
-			go func() {
-				for range p.events {
-				}
-			}()
 			p.quit()
 			if t.Failed() {
 				t.Logf("%s was still running when the test ended; stderr (with a goroutine dump):\n%s", filepath.Base(binary), p.stderr.String())
@@ -151,6 +150,31 @@ func startIO(t *testing.T, stdin io.Reader, stdoutTo io.Writer, env []string, pr
 		}
 	})
 	return p
+}
+
+// forward passes events from in to out in order, holding as many as out's
+// reader leaves waiting, so that a send on in never blocks; it closes out
+// after the last one once in is closed.
+func forward(in <-chan event, out chan<- event) {
+	var queue []event
+	for in != nil || len(queue) > 0 {
+		var next chan<- event
+		var head event
+		if len(queue) > 0 {
+			next, head = out, queue[0]
+		}
+		select {
+		case e, ok := <-in:
+			if !ok {
+				in = nil
+				continue
+			}
+			queue = append(queue, e)
+		case next <- head:
+			queue = queue[1:]
+		}
+	}
+	close(out)
 }
 
 // quit ends a process that should have ended: SIGQUIT first, so that a Go
@@ -187,10 +211,6 @@ func (p *proc) waitEvent(name string, timeout time.Duration) event {
 // wait waits for the process to exit and returns its exit code and all its events.
 func (p *proc) wait(timeout time.Duration) (int, []event) {
 	p.t.Helper()
-	go func() {
-		for range p.events { // drain so the reader never blocks
-		}
-	}()
 	select {
 	case <-p.done:
 	case <-time.After(timeout):
