@@ -63,13 +63,14 @@ var state struct {
 // Connections makes room for n peer connections (--parallel): each one
 // beyond the first has queues of its own, and the collector would run
 // without pause within MemoryLimit. Call it once the number is known; it
-// does nothing when GOMEMLIMIT is set.
+// does nothing unless Apply set the limit (so not when GOMEMLIMIT is set,
+// nor in a program that never called Apply).
 func Connections(n int) {
-	if os.Getenv("GOMEMLIMIT") != "" || n < 1 {
-		return
-	}
 	state.Lock()
 	defer state.Unlock()
+	if state.base == 0 || n < 1 {
+		return
+	}
 	state.base = baseFor(n)
 	if state.current < state.base {
 		state.current = state.base
