@@ -73,3 +73,20 @@ func parseIP(s string) (netip.Addr, bool) {
 	}
 	return a.Unmap().WithZone(""), true
 }
+
+// addrKey is the key under which per-address limits count a client address
+// (as clientIP returns it): an IPv4 address counts on its own, an IPv6
+// address by its /64, the smallest network a single subscriber is commonly
+// given, so that one user cannot multiply a limit by picking addresses from
+// their own prefix. Anything that is not an address is its own key.
+func addrKey(ip string) string {
+	a, err := netip.ParseAddr(ip)
+	if err != nil {
+		return ip
+	}
+	a = a.Unmap().WithZone("")
+	if a.Is4() {
+		return a.String()
+	}
+	return netip.PrefixFrom(a, 64).Masked().String()
+}

@@ -82,3 +82,19 @@ func TestForwardedForLimits(t *testing.T) {
 		log.waitFor(t, 1, "slot allocated", "ip", "127.0.0.1")
 	})
 }
+
+func TestAddrKeyGroupsIPv6By64(t *testing.T) {
+	for _, tc := range []struct {
+		a, b string
+		same bool
+	}{
+		{"2001:db8:1:2::1", "2001:db8:1:2:ffff:ffff:ffff:ffff", true},
+		{"2001:db8:1:2::1", "2001:db8:1:3::1", false},
+		{"192.0.2.1", "192.0.2.2", false},
+		{"::ffff:192.0.2.1", "192.0.2.1", true},
+	} {
+		if got := rendezvous.AddrKey(tc.a) == rendezvous.AddrKey(tc.b); got != tc.same {
+			t.Errorf("addrKey(%s)=%q, addrKey(%s)=%q: same=%v, want %v", tc.a, rendezvous.AddrKey(tc.a), tc.b, rendezvous.AddrKey(tc.b), got, tc.same)
+		}
+	}
+}

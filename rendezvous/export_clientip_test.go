@@ -18,3 +18,6 @@ func ClientIP(cfg Config, remoteAddr string, xff ...string) string {
 
 // SetPingInterval makes s ping its clients every d (before any connect).
 func SetPingInterval(s *Server, d time.Duration) { s.pingInterval = d }
+
+// AddrKey is the key per-address limits count ip under.
+func AddrKey(ip string) string { return addrKey(ip) }
