@@ -2,6 +2,8 @@ package e2e
 
 import (
 	"context"
+	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"net/http/httptest"
@@ -137,15 +139,74 @@ func TestRendezvousSeesNothing(t *testing.T) {
 	if got := fileSHA256(t, filepath.Join(out, "secret-plans.bin")); got != sum {
 		t.Fatalf("received sha256 %s, want %s", got, sum)
 	}
-	msgs := rec.all()
-	if len(msgs) < 6 {
-		t.Fatalf("the proxy recorded only %d messages; is it in the path?", len(msgs))
-	}
+	checkSealed(t, rec.all())
+}
+
+// checkSealed asserts what the rendezvous server saw of a successful
+// transfer: every relayed body (base64 in the JSON, so it is decoded here)
+// is a frame of the session protocol — in each direction a hello, a key
+// share and a key confirmation, then only sealed frames — and no message,
+// raw or decoded, holds SDP, an ICE candidate, a file name or a code word.
+func checkSealed(t *testing.T, msgs []string) {
+	t.Helper()
+	const version, hello, share, confirm, sealed = 1, 1, 2, 3, 4
+	handshake := []struct {
+		typ  byte
+		size int // the frame's size: a 2-byte header and the body
+	}{{hello, 2 + 32}, {share, 2 + 32}, {confirm, 2 + 64}}
+	secrets := []string{"v=0", "a=fingerprint", "candidate", "ice-pwd", "ice-ufrag", "sdp", "offer", "answer", "secret-plans", "quokka", "zephyr"}
+	// The proxy records both legs of every relay (client -> server and
+	// server -> other client), so each body appears twice: frames are
+	// counted once, in the order they first appeared.
+	seen := map[string]int{}
+	var order []string
 	for _, m := range msgs {
-		for _, secret := range []string{"v=0", "a=fingerprint", "candidate", "ice-pwd", "ice-ufrag", "secret-plans", "quokka", "zephyr"} {
-			if strings.Contains(strings.ToLower(m), secret) {
-				t.Fatalf("the rendezvous server saw %q in a message: %.300s", secret, m)
+		var msg struct {
+			Type string `json:"type"`
+			Body []byte `json:"body"`
+		}
+		if err := json.Unmarshal([]byte(m), &msg); err != nil {
+			t.Fatalf("the proxy recorded a message that is not JSON: %v: %.200q", err, m)
+		}
+		// The raw JSON without its base64 body (where any short string can
+		// turn up by chance), and the body decoded.
+		raw := strings.Replace(m, base64.StdEncoding.EncodeToString(msg.Body), "", 1)
+		for _, text := range []string{raw, string(msg.Body)} {
+			for _, secret := range secrets {
+				if strings.Contains(strings.ToLower(text), secret) {
+					t.Fatalf("the rendezvous server saw %q in a message: %.300q", secret, text)
+				}
 			}
+		}
+		if msg.Type != "relay" {
+			continue
+		}
+		if len(msg.Body) < 2 || msg.Body[0] != version {
+			t.Fatalf("a relayed body is not a session frame: %.80x", msg.Body)
+		}
+		key := string(msg.Body)
+		if seen[key] == 0 {
+			order = append(order, key)
+		}
+		seen[key]++
+	}
+	// The bodies in the order they first appeared: the two hellos, the two
+	// shares and the two confirmations (the sides send each flight at once,
+	// so their order within a flight is free), then sealed frames only.
+	if len(order) < 6+2 {
+		t.Fatalf("the server relayed %d distinct bodies: not a handshake and sealed signaling", len(order))
+	}
+	for i, key := range order {
+		b := []byte(key)
+		if i < 6 {
+			want := handshake[i/2]
+			if b[1] != want.typ || len(b) != want.size {
+				t.Fatalf("relayed body %d: type %d, %d bytes; want type %d of %d bytes (the handshake)", i, b[1], len(b), want.typ, want.size)
+			}
+			continue
+		}
+		if b[1] != sealed {
+			t.Fatalf("relayed body %d after the handshake: type %d, want only sealed frames (type %d)", i, b[1], sealed)
 		}
 	}
 }

@@ -27,11 +27,14 @@ func flagOrEnv(flag, env string) string {
 	return os.Getenv(env)
 }
 
-// connectPeer sets up the WebRTC connection over the paired rendezvous
-// connection, using the ICE servers the rendezvous server offered and the
-// user's own (ice.go).
-func connectPeer(ctx context.Context, sig peer.Signaler, offered []rendezvous.ICEServer, ice ICEOptions, role peer.Role, u *ui) (*peer.Link, error) {
-	pc, err := peer.ConnectLink(ctx, sig, role, ice.peerConfig(offered))
+// connectPeer sets up the WebRTC connection over the sealed session (never
+// the raw rendezvous connection: the offer and answer carry the DTLS
+// fingerprints, and only the PAKE-sealed session keeps the server from
+// reading or swapping them; the parameter's type makes that the only way),
+// using the ICE servers the rendezvous server offered and the user's own
+// (ice.go).
+func connectPeer(ctx context.Context, sess *rendezvous.Session, offered []rendezvous.ICEServer, ice ICEOptions, role peer.Role, u *ui) (*peer.Link, error) {
+	pc, err := peer.ConnectLink(ctx, sess, role, ice.peerConfig(offered))
 	if errors.Is(err, peer.ErrNoRoute) {
 		return nil, err // "could not connect to the peer: why"
 	}
