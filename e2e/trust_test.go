@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -14,6 +15,8 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+
+	"github.com/ferry-dev/ferry/rendezvous"
 )
 
 // TestWrongCodeBurnsTheSlot: a receiver with the wrong words makes both sides
@@ -50,6 +53,45 @@ func TestWrongCodeBurnsTheSlot(t *testing.T) {
 	}
 	if names := dirNames(t, out); len(names) != 0 {
 		t.Fatalf("output dir holds %v, want nothing", names)
+	}
+}
+
+// TestGarbageFromJoinerIsAWrongCode: someone who joins a waiting sender's
+// code and sends anything but ferry's key exchange makes the sender fail as
+// for a wrong code (exit 3, "someone tried to guess it"), not with advice to
+// upgrade ferry (exit 1), and nothing reaches the joiner.
+func TestGarbageFromJoinerIsAWrongCode(t *testing.T) {
+	server := startRendezvous(t)
+	path, _ := randomFile(t, t.TempDir(), "victim.bin", 1<<20)
+	for i, garbage := range []string{"hello?", "GET / HTTP/1.1\r\nHost: ferry\r\n\r\n", strings.Repeat("\x07\xfe", 40)} {
+		code := fmt.Sprintf("%d-garbage-joiner", 40+i)
+		sender := start(t, nil, nil, bin.ferry, "send", "--server", server, "--code", code, "--json", path)
+		sender.waitEvent("code", 30*time.Second)
+
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		rz, err := rendezvous.Dial(ctx, server)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := rz.Join(ctx, fmt.Sprint(40+i)); err != nil {
+			t.Fatal(err)
+		}
+		if err := rz.Send(ctx, []byte(garbage)); err != nil {
+			t.Fatal(err)
+		}
+		sc, events := sender.wait(60 * time.Second)
+		_ = rz.Close()
+		cancel()
+		if sc != 3 {
+			t.Fatalf("garbage %q: sender exit %d, want 3\nstderr:\n%s", garbage, sc, sender.stderr)
+		}
+		e, ok := findEvent(events, "error")
+		if !ok || e.str("kind") != "wrong_code" || !strings.Contains(e.str("message"), "someone tried to guess it") {
+			t.Fatalf("garbage %q: error event %v, want kind wrong_code saying someone tried to guess it", garbage, e)
+		}
+		if msg := sender.stderr.String(); strings.Contains(msg, "upgrade") {
+			t.Fatalf("garbage %q: the sender is told to upgrade:\n%s", garbage, msg)
+		}
 	}
 }
 

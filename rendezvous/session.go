@@ -156,7 +156,7 @@ func Secure(ctx context.Context, t Transport, slot string, password []byte, side
 	isk, err := st.Finish(peerShare[sessHeaderSize:], peerAD)
 	if err != nil {
 		if errors.Is(err, cpace.ErrInvalidShare) {
-			return nil, fmt.Errorf("session: %w: the other side's key share is not a valid group element", ErrTampered)
+			return nil, notAHandshake(sessShare, fmt.Errorf("%w: not a valid group element", ErrTampered))
 		}
 		return nil, fmt.Errorf("session: %w", err)
 	}
@@ -215,13 +215,26 @@ func sessExchange(ctx context.Context, t Transport, out []byte, want sessFrameTy
 		return nil, fmt.Errorf("session: sending our %s: %w", want, err)
 	}
 	typ, _, err := decodeSessFrame(in, want == sessHello)
-	if err != nil {
+	switch {
+	case errors.Is(err, ErrPeerVersion):
 		return nil, fmt.Errorf("session: the other side's %s: %w", want, err)
-	}
-	if typ != want {
-		return nil, fmt.Errorf("session: %w: expected the other side's %s, got a %s", ErrTampered, want, typ)
+	case err != nil:
+		return nil, notAHandshake(want, err)
+	case typ != want:
+		return nil, notAHandshake(want, fmt.Errorf("%w: a %s", ErrTampered, typ))
 	}
 	return in, nil
+}
+
+// notAHandshake is the error for a handshake flight from the other side that
+// is not what ferry sends (garbage, a frame out of turn, an invalid key
+// share). Whoever sent it does not run ferry's key exchange with this code:
+// someone who joined the code to guess it or to end the wait, or someone in
+// between. To the user that is a wrong code (the slot is spent either way),
+// not a version problem; the error also wraps ErrTampered, with what was
+// wrong in detail.
+func notAHandshake(want sessFrameType, detail error) error {
+	return fmt.Errorf("session: %w (the other side sent no valid %s: %w)", ErrWrongCode, want, detail)
 }
 
 // Verifier is a short string derived from the session keys, like

@@ -12,7 +12,7 @@ import (
 //
 //	offset  size  field
 //	0       1     version  sessionVersion; a peer of another version is
-//	                       refused with ErrPeerVersion, whatever follows
+//	                       refused with ErrPeerVersion (see below)
 //	1       1     type     one of the frame types below
 //	2       ...   body     its size fixed by the type, except sealed frames
 //
@@ -26,8 +26,18 @@ import (
 //
 // A handshake is three flights, each sent by both sides at once: hello,
 // share, confirm (see Secure). Only sealed frames follow.
+//
+// Every version of this protocol starts with a hello: its version byte (below
+// maxSessionVersion), type 1, and a body of at least 32 bytes. A first frame
+// of that shape with another version byte is a ferry of another version (ErrPeerVersion, which
+// tells the user who must upgrade); a first frame of any other shape is not
+// ferry at all — a guesser, or someone in between — and fails as a wrong code.
 
 const sessionVersion = 1
+
+// maxSessionVersion bounds the version bytes taken for a ferry of another
+// version; anything above is garbage.
+const maxSessionVersion = 16
 
 type sessFrameType byte
 
@@ -89,14 +99,14 @@ func encodeSessFrame(t sessFrameType, body []byte) []byte {
 
 // decodeSessFrame checks a frame's version, type and size. The body aliases
 // the frame. Errors wrap ErrTampered, or ErrPeerVersion for a first frame
-// (a hello) of another version; once the peer's hello has shown its
+// that is a hello of another version; once the peer's hello has shown its
 // version, another one is tampering.
 func decodeSessFrame(f []byte, first bool) (sessFrameType, []byte, error) {
 	if len(f) == 0 {
 		return 0, nil, fmt.Errorf("%w: an empty message", ErrTampered)
 	}
 	if f[0] != sessionVersion {
-		if first {
+		if first && f[0] < maxSessionVersion && len(f) >= sessHeaderSize+sessNonceSize && sessFrameType(f[1]) == sessHello {
 			return 0, nil, peerVersionError(f[0])
 		}
 		return 0, nil, fmt.Errorf("%w: a message of session protocol v%d in a v%d session", ErrTampered, f[0], sessionVersion)

@@ -25,7 +25,9 @@ func TestDecodeSessFrame(t *testing.T) {
 	}{
 		"empty":           {nil, ErrTampered},
 		"version only":    {[]byte{sessionVersion}, ErrTampered},
-		"other version":   {[]byte{2, byte(sessHello)}, ErrPeerVersion},
+		"other version":   {append([]byte{2, byte(sessHello)}, make([]byte, sessNonceSize)...), ErrPeerVersion},
+		"v2 header only":  {[]byte{2, byte(sessHello)}, ErrTampered},
+		"garbage":         {[]byte("GET / HTTP/1.1\r\nHost: x\r\n\r\n0123456789"), ErrTampered},
 		"unknown type":    {[]byte{sessionVersion, 0}, ErrTampered},
 		"long hello":      {encodeSessFrame(sessHello, make([]byte, sessNonceSize+1)), ErrTampered},
 		"short confirm":   {encodeSessFrame(sessConfirm, make([]byte, sessConfirmSize-1)), ErrTampered},

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 )
 
@@ -139,7 +140,7 @@ func TestSessionRejectsInvalidShares(t *testing.T) {
 }
 
 func TestSessionPeerVersion(t *testing.T) {
-	for _, v := range []byte{0, 2, 0x7b} {
+	for _, v := range []byte{0, 2, maxSessionVersion - 1} {
 		t.Run(fmt.Sprint(v), func(t *testing.T) {
 			ctx := sessTestCtx(t)
 			honest, fake, _, _ := sessPipe(4)
@@ -152,6 +153,35 @@ func TestSessionPeerVersion(t *testing.T) {
 			}
 			if !bytes.Contains([]byte(err.Error()), []byte("upgrade ferry")) {
 				t.Errorf("error %q does not say what to do", err)
+			}
+		})
+	}
+}
+
+// TestSessionGarbageIsAWrongCode: whatever a joiner sends that is not
+// ferry's key exchange, the sender hears "wrong code — or someone tried to
+// guess it" (exit 3), never that someone must upgrade ferry.
+func TestSessionGarbageIsAWrongCode(t *testing.T) {
+	cases := map[string][][]byte{
+		"text":                 {[]byte("hello, is this the code?")},
+		"http request":         {[]byte("GET / HTTP/1.1\r\nHost: ferry\r\n\r\n")},
+		"random bytes":         {bytes.Repeat([]byte{0x9c, 0x01, 0xfe}, 40)},
+		"empty":                {{}},
+		"one byte":             {{7}},
+		"hello, then garbage":  {sessFixedHello(), []byte("not a share")},
+		"hello, then identity": {sessFixedHello(), encodeSessFrame(sessShare, make([]byte, sessShareSize))},
+	}
+	for name, frames := range cases {
+		t.Run(name, func(t *testing.T) {
+			ctx := sessTestCtx(t)
+			honest, fake, _, _ := sessPipe(4)
+			go sessFakePeer(ctx, fake, frames...)
+			_, err := Secure(ctx, honest, "7", []byte("apple-river"), SideSender)
+			if !errors.Is(err, ErrWrongCode) || errors.Is(err, ErrPeerVersion) {
+				t.Fatalf("Secure = %v; want ErrWrongCode, not ErrPeerVersion", err)
+			}
+			if !strings.Contains(err.Error(), "someone tried to guess it") || strings.Contains(err.Error(), "upgrade") {
+				t.Errorf("error %q: want the wrong-code advice, no word of upgrading", err)
 			}
 		})
 	}
