@@ -22,10 +22,11 @@ const (
 
 // serverConn is one client's websocket on the server.
 type serverConn struct {
-	id uint64
-	ip string
-	ws *websocket.Conn
-	nc net.Conn // the hijacked TCP connection, to cut a stalled close
+	id  uint64
+	ip  string // the client's address (clientip.go), for logs and TURN credentials
+	key string // addrKey(ip): what per-address limits count (IPv6 per /64)
+	ws  *websocket.Conn
+	nc  net.Conn // the hijacked TCP connection, to cut a stalled close
 
 	cancel   context.CancelFunc // ends reads; part of forceClose
 	shutOnce sync.Once
@@ -72,9 +73,11 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 	}
 	ws.SetReadLimit(-1) // readMessage enforces cfg.MaxMessageSize itself, to answer with too_large
 	ctx, cancel := context.WithCancel(context.Background())
+	ip := s.clientIP(r)
 	c := &serverConn{
 		id:     s.nextID.Add(1),
-		ip:     s.clientIP(r),
+		ip:     ip,
+		key:    addrKey(ip),
 		ws:     ws,
 		nc:     hr.conn,
 		cancel: cancel,

@@ -62,7 +62,7 @@ func (s *Server) admit(c *serverConn, rate *perMinute, limit string) *protoError
 		return &protoError{code: codeUnexpected, msg: "this connection already has a code: open a new connection for another"}
 	case s.closed:
 		return errShuttingDown
-	case !rate.allow(c.ip, time.Now()):
+	case !rate.allow(c.key, time.Now()):
 		return s.hitLimit(limit)
 	}
 	return nil
