@@ -21,6 +21,8 @@ func ferryRelay(t *testing.T, secret string) ICEServer {
 		Listen:   "127.0.0.1:0",
 		PublicIP: netip.MustParseAddr("127.0.0.1"),
 		Secret:   "right",
+		// Both peers are on loopback, which the relay refuses by default.
+		AllowedPeers: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")},
 	})
 	if err != nil {
 		t.Fatal(err)

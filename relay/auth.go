@@ -9,6 +9,7 @@ import (
 
 	"github.com/pion/stun/v4"
 	"github.com/pion/turn/v5"
+	"golang.org/x/time/rate"
 
 	"github.com/ferry-dev/ferry/rendezvous"
 )
@@ -21,7 +22,7 @@ import (
 func (s *Server) authenticate(ra *turn.RequestAttributes) (userID string, key []byte, ok bool) {
 	expiry, id, err := rendezvous.ParseTURNUsername(ra.Username)
 	if err != nil {
-		s.refuseAuth(ra, "malformed username")
+		s.refuseAuth(ra.SrcAddr, ra.Username, ra.Method.String(), "malformed username")
 		return "", nil, false
 	}
 	deadline := expiry
@@ -29,87 +30,130 @@ func (s *Server) authenticate(ra *turn.RequestAttributes) (userID string, key []
 		deadline = expiry.Add(s.cfg.MaxLifetime)
 	}
 	if time.Now().After(deadline) {
-		s.refuseAuth(ra, "credentials expired")
+		s.refuseAuth(ra.SrcAddr, ra.Username, ra.Method.String(), "credentials expired")
 		return "", nil, false
 	}
 	password := rendezvous.TURNPassword(s.cfg.Secret, ra.Username)
 	return id, turn.GenerateAuthKey(ra.Username, ra.Realm, password), true
 }
 
-func (s *Server) refuseAuth(ra *turn.RequestAttributes, reason string) {
-	s.authFailures.Add(1)
-	s.log.Info("relay refused credentials", "client", addrString(ra.SrcAddr), "username", truncate(ra.Username, 60), "method", ra.Method.String(), "reason", reason)
+func (s *Server) refuseAuth(src net.Addr, username, method, why string) {
+	s.refuse(ReasonCredentials, "relay refused credentials", "client", addrString(src), "username", truncate(username, 60), "method", method, "reason", why)
 }
 
-// underQuota answers 486 (Allocation Quota Reached) to a user at its limit.
+// sourceKey is the key under which the relay counts a TURN client's
+// allocations and bandwidth: its IPv4 address, or its IPv6 /64 (the
+// smallest network one subscriber is commonly given).
+func sourceKey(a net.Addr) string {
+	ua, ok := a.(*net.UDPAddr)
+	if !ok {
+		return addrString(a)
+	}
+	ip, ok := netip.AddrFromSlice(ua.IP)
+	if !ok {
+		return ua.IP.String()
+	}
+	if ip = ip.Unmap(); ip.Is4() {
+		return ip.String()
+	}
+	return netip.PrefixFrom(ip, 64).Masked().String()
+}
+
+// source is what the relay holds per client source address.
+type source struct {
+	allocs int
+	limit  *rate.Limiter // aggregate bandwidth of its allocations; nil: none
+}
+
+// underQuota is pion's QuotaHandler: it answers 486 (Allocation Quota
+// Reached) to a user, or a client address, at its limit. pion handles the
+// requests of one listening socket one after another, so the allocation it
+// creates next (generator.AllocatePacketConn, which learns only the user
+// id) is this client's: pending carries its source key there.
 func (s *Server) underQuota(userID, _ string, src net.Addr) bool {
+	key := sourceKey(src)
 	s.mu.Lock()
-	n := s.perUse[userID]
+	nUser, nSrc := s.perUse[userID], 0
+	if so := s.sources[key]; so != nil {
+		nSrc = so.allocs
+	}
+	s.pending = key
 	s.mu.Unlock()
-	if n >= s.cfg.MaxAllocationsPerUser {
-		s.refused.Add(1)
-		s.log.Info("relay refused allocation", "client", addrString(src), "user", userID, "reason", "per-user limit (--turn-max-allocations-per-user)", "limit", s.cfg.MaxAllocationsPerUser)
+	switch {
+	case nUser >= s.cfg.MaxAllocationsPerUser:
+		s.refuse(ReasonUserQuota, "relay refused allocation", "client", addrString(src), "user", userID,
+			"reason", "per-user limit (--turn-max-allocations-per-user)", "limit", s.cfg.MaxAllocationsPerUser)
+		return false
+	case nSrc >= s.cfg.MaxAllocationsPerClient:
+		s.refuse(ReasonClientQuota, "relay refused allocation", "client", addrString(src), "user", userID,
+			"reason", "per-client-address limit (--turn-max-allocations-per-client)", "limit", s.cfg.MaxAllocationsPerClient)
 		return false
 	}
 	return true
 }
 
 var (
-	errTotalLimit = errors.New("relay: allocation limit reached (--turn-max-allocations)")
-	errUserLimit  = errors.New("relay: per-user allocation limit reached (--turn-max-allocations-per-user)")
+	errTotalLimit  = errors.New("relay: allocation limit reached (--turn-max-allocations)")
+	errUserLimit   = errors.New("relay: per-user allocation limit reached (--turn-max-allocations-per-user)")
+	errClientLimit = errors.New("relay: per-client-address allocation limit reached (--turn-max-allocations-per-client)")
 )
 
-// reserve counts a new allocation of user, or refuses it at a limit (the
-// client gets 508 Insufficient Capacity).
-func (s *Server) reserve(user string) error {
+// reserve counts a new allocation of user from the client address that
+// underQuota saw last, or refuses it at a limit (the client gets 508
+// Insufficient Capacity). It returns the client's source key.
+func (s *Server) reserve(user string) (string, *source, error) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
+	key := s.pending
+	s.pending = ""
+	so := s.sources[key]
 	var err error
+	var r Reason
 	switch {
 	case s.active >= s.cfg.MaxAllocations:
-		err = fmt.Errorf("%w: %d", errTotalLimit, s.cfg.MaxAllocations)
+		err, r = fmt.Errorf("%w: %d", errTotalLimit, s.cfg.MaxAllocations), ReasonTotalQuota
 	case s.perUse[user] >= s.cfg.MaxAllocationsPerUser:
-		err = fmt.Errorf("%w: %d", errUserLimit, s.cfg.MaxAllocationsPerUser)
+		err, r = fmt.Errorf("%w: %d", errUserLimit, s.cfg.MaxAllocationsPerUser), ReasonUserQuota
+	case so != nil && so.allocs >= s.cfg.MaxAllocationsPerClient:
+		err, r = fmt.Errorf("%w: %d", errClientLimit, s.cfg.MaxAllocationsPerClient), ReasonClientQuota
 	}
+	if err == nil {
+		if so == nil {
+			so = &source{}
+			if bw := s.cfg.ClientBandwidth; bw > 0 {
+				so.limit = newLimiter(bw)
+			}
+			s.sources[key] = so
+		}
+		so.allocs++
+		s.active++
+		s.perUse[user]++
+	}
+	s.mu.Unlock()
 	if err != nil {
-		s.refused.Add(1)
-		s.log.Info("relay refused allocation", "user", user, "reason", err.Error())
-		return err
+		s.refuse(r, "relay refused allocation", "client", key, "user", user, "reason", err.Error())
+		return "", nil, err
 	}
-	s.active++
-	s.perUse[user]++
-	return nil
+	return key, so, nil
 }
 
-func (s *Server) release(user string) {
+func (s *Server) release(user, key string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.active--
 	if s.perUse[user]--; s.perUse[user] <= 0 {
 		delete(s.perUse, user)
 	}
-}
-
-// permitted refuses permissions (and channels) to addresses that are never a
-// peer: loopback (unless the relay itself is on loopback, as in tests),
-// link-local, multicast, unspecified, and the configured denied ranges.
-func (s *Server) permitted(client net.Addr, peer net.IP) bool {
-	ip, ok := netip.AddrFromSlice(peer)
-	if !ok {
-		return false
-	}
-	ip = ip.Unmap()
-	deny := ip.IsUnspecified() || ip.IsMulticast() || ip.IsLinkLocalUnicast() || ip.IsLinkLocalMulticast() ||
-		(ip.IsLoopback() && !s.cfg.PublicIP.IsLoopback())
-	for _, p := range s.cfg.DeniedPeers {
-		if p.Contains(ip) {
-			deny = true
+	if so := s.sources[key]; so != nil {
+		if so.allocs--; so.allocs <= 0 {
+			delete(s.sources, key)
 		}
 	}
-	if deny {
-		s.log.Info("relay refused permission", "client", addrString(client), "peer", ip.String(), "reason", "denied peer address")
-	}
-	return !deny
+}
+
+// newLimiter allows bw bytes per second with a burst of a quarter second.
+func newLimiter(bw int64) *rate.Limiter {
+	burst := int(max(min(bw/4, 1<<30), 16<<10))
+	return rate.NewLimiter(rate.Limit(bw), burst)
 }
 
 func addrString(a net.Addr) string {

@@ -3,7 +3,6 @@ package relay
 import (
 	"errors"
 	"net"
-	"net/netip"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -15,8 +14,12 @@ import (
 // errNoTCP refuses TCP allocations (RFC 6062): ferry relays UDP only.
 var errNoTCP = errors.New("relay: TCP allocations are not supported")
 
-// errLifetime ends an allocation at MaxLifetime.
-var errLifetime = errors.New("relay: allocation reached its maximum lifetime (--turn-max-lifetime)")
+// Errors that end an allocation: relayConn's read fails with them, and
+// pion's allocation, seeing its read fail, deletes itself.
+var (
+	errLifetime = errors.New("relay: allocation reached its maximum lifetime (--turn-max-lifetime)")
+	errIdle     = errors.New("relay: allocation relayed nothing for --turn-idle-timeout")
+)
 
 // generator makes relay sockets in the port range and wraps them in
 // relayConn, which enforces the limits and counts the bytes.
@@ -28,15 +31,18 @@ type generator struct {
 func (g *generator) Validate() error { return g.inner.Validate() }
 
 func (g *generator) AllocatePacketConn(conf turn.AllocateListenerConfig) (net.PacketConn, net.Addr, error) {
-	if err := g.srv.reserve(conf.UserID); err != nil {
+	key, so, err := g.srv.reserve(conf.UserID)
+	if err != nil {
 		return nil, nil, err
 	}
 	pc, addr, err := g.inner.AllocatePacketConn(conf)
 	if err != nil {
-		g.srv.release(conf.UserID)
+		g.srv.release(conf.UserID, key)
+		g.srv.refuse(ReasonPorts, "relay refused allocation", "client", key, "user", conf.UserID,
+			"reason", "no free relay port (widen --turn-ports)", "error", err.Error())
 		return nil, nil, err
 	}
-	return g.srv.newRelayConn(pc, conf.UserID), addr, nil
+	return g.srv.newRelayConn(pc, conf.UserID, key, so), addr, nil
 }
 
 func (g *generator) AllocateListener(turn.AllocateListenerConfig) (net.Listener, net.Addr, error) {
@@ -50,37 +56,81 @@ func (g *generator) AllocateConn(turn.AllocateConnConfig) (net.Conn, error) {
 // relayConn is the relay socket of one allocation. pion's allocation reads
 // from it (peer -> client) in a goroutine of its own, and writes to it
 // (client -> peer) from the server's read loop, so a write must never wait:
-// packets over the bandwidth limit are dropped, as a congested link would.
+// packets over a bandwidth limit are dropped, as a congested link would.
 type relayConn struct {
 	net.PacketConn
-	srv     *Server
-	user    string
-	limit   *rate.Limiter // nil: no limit
-	timer   atomic.Pointer[time.Timer]
-	expired atomic.Bool
-	once    sync.Once
-	err     error
+	srv    *Server
+	user   string
+	key    string        // the client's source key
+	limit  *rate.Limiter // this allocation's; nil: no limit
+	shared *rate.Limiter // all allocations of the client address; nil: no limit
+	born   time.Time
+	last   atomic.Int64 // nanoseconds since born of the last packet relayed
+
+	mu       sync.Mutex // guards the timers and closed
+	lifetime *time.Timer
+	idle     *time.Timer // nil: no idle timeout
+	closed   bool
+	ended    atomic.Pointer[error] // why the relay ended it (lifetime, idle)
+	once     sync.Once
+	err      error
 }
 
-func (s *Server) newRelayConn(pc net.PacketConn, user string) *relayConn {
-	c := &relayConn{PacketConn: pc, srv: s, user: user}
+func (s *Server) newRelayConn(pc net.PacketConn, user, key string, so *source) *relayConn {
+	c := &relayConn{PacketConn: pc, srv: s, user: user, key: key, shared: so.limit, born: time.Now()}
 	if bw := s.cfg.Bandwidth; bw > 0 {
-		burst := int(max(min(bw/4, 1<<30), 16<<10))
-		c.limit = rate.NewLimiter(rate.Limit(bw), burst)
+		c.limit = newLimiter(bw)
 	}
-	c.timer.Store(time.AfterFunc(s.cfg.MaxLifetime, func() {
-		c.expired.Store(true)
-		s.log.Info("relay allocation ended", "user", user, "relay", pc.LocalAddr().String(), "reason", "maximum lifetime (--turn-max-lifetime)", "lifetime", s.cfg.MaxLifetime)
-		c.Close() //nolint:errcheck // pion's allocation sees the read fail and deletes itself
-	}))
+	c.mu.Lock() // the timers' functions wait for their fields
+	defer c.mu.Unlock()
+	c.lifetime = time.AfterFunc(s.cfg.MaxLifetime, func() {
+		c.end(errLifetime, &s.count.lifetime, "maximum lifetime (--turn-max-lifetime)", "lifetime", s.cfg.MaxLifetime)
+	})
+	if s.cfg.IdleTimeout > 0 {
+		c.idle = time.AfterFunc(s.cfg.IdleTimeout, c.checkIdle)
+	}
 	return c
 }
 
+// checkIdle ends the allocation if it relayed nothing for IdleTimeout, or
+// looks again when that time would be up.
+func (c *relayConn) checkIdle() {
+	idle := c.srv.cfg.IdleTimeout
+	quiet := time.Since(c.born) - time.Duration(c.last.Load())
+	if quiet < idle {
+		c.mu.Lock()
+		if !c.closed {
+			c.idle.Reset(idle - quiet)
+		}
+		c.mu.Unlock()
+		return
+	}
+	c.end(errIdle, &c.srv.count.idle, "relayed nothing (--turn-idle-timeout)", "idle_timeout", idle)
+}
+
+// end closes the allocation for cause: pion's allocation sees the read
+// fail and deletes itself.
+func (c *relayConn) end(cause error, counter *atomic.Uint64, why string, args ...any) {
+	c.mu.Lock()
+	closed := c.closed
+	c.mu.Unlock()
+	if closed || !c.ended.CompareAndSwap(nil, &cause) {
+		return
+	}
+	counter.Add(1)
+	c.srv.logs.Info("allocation ended: "+why, "relay allocation ended",
+		append([]any{"client", c.key, "user", c.user, "relay", c.LocalAddr().String(), "reason", why}, args...)...)
+	c.Close() //nolint:errcheck // nothing to report: the socket is ours
+}
+
+// allow takes n bytes from the limits, or counts a dropped packet.
 func (c *relayConn) allow(n int) bool {
-	if c.limit == nil || c.limit.AllowN(time.Now(), n) {
+	now := time.Now()
+	if (c.limit == nil || c.limit.AllowN(now, n)) && (c.shared == nil || c.shared.AllowN(now, n)) {
+		c.last.Store(int64(now.Sub(c.born)))
 		return true
 	}
-	c.srv.dropped.Add(1)
+	c.srv.count.dropped.Add(1)
 	return false
 }
 
@@ -89,53 +139,49 @@ func (c *relayConn) ReadFrom(p []byte) (int, net.Addr, error) {
 	for {
 		n, addr, err := c.PacketConn.ReadFrom(p)
 		if err != nil {
-			if c.expired.Load() {
-				err = errLifetime
+			if cause := c.ended.Load(); cause != nil {
+				err = *cause
 			}
 			return n, addr, err
 		}
 		if c.allow(n) {
-			c.srv.relayed.Add(uint64(n))
+			c.srv.count.relayed.Add(uint64(n))
 			return n, addr, nil
 		}
 	}
 }
 
-// WriteTo sends a client's packet to a peer, unless it is over the limit or
-// addressed to the server's own listening port.
+// WriteTo sends a client's packet to a peer, unless it is addressed to the
+// relay's own listening port (on any address of its host: whatever the
+// permissions, which pion grants per IP) or over a limit. Dropped packets
+// look sent: a write error would only make pion log.
 func (c *relayConn) WriteTo(p []byte, addr net.Addr) (int, error) {
-	if c.srv.isSelf(addr) || !c.allow(len(p)) {
+	if c.srv.isSelf(addr) {
+		c.srv.refuse(ReasonOwnPort, "relay dropped a packet to its own port", "client", c.key, "user", c.user, "peer", addrString(addr),
+			"reason", "the relay's own listening port is never a peer")
+		return len(p), nil
+	}
+	if !c.allow(len(p)) {
 		return len(p), nil
 	}
 	n, err := c.PacketConn.WriteTo(p, addr)
-	c.srv.relayed.Add(uint64(max(n, 0)))
+	c.srv.count.relayed.Add(uint64(max(n, 0)))
 	return n, err
 }
 
 // Close releases the socket and the allocation's place in the limits; it
-// may be called more than once (by the lifetime timer and by pion).
+// may be called more than once (by the timers and by pion).
 func (c *relayConn) Close() error {
 	c.once.Do(func() {
-		if t := c.timer.Load(); t != nil {
-			t.Stop()
+		c.mu.Lock()
+		c.closed = true
+		c.lifetime.Stop()
+		if c.idle != nil {
+			c.idle.Stop()
 		}
+		c.mu.Unlock()
 		c.err = c.PacketConn.Close()
-		c.srv.release(c.user)
+		c.srv.release(c.user, c.key)
 	})
 	return c.err
-}
-
-// isSelf reports whether addr is the server's own STUN/TURN port, on its
-// public address or a local one: relaying there would loop.
-func (s *Server) isSelf(addr net.Addr) bool {
-	ua, ok := addr.(*net.UDPAddr)
-	if !ok || ua.Port != s.addr.Port {
-		return false
-	}
-	ip, ok := netip.AddrFromSlice(ua.IP)
-	if !ok {
-		return false
-	}
-	ip = ip.Unmap()
-	return ip == s.cfg.PublicIP || ip.IsLoopback() || ip.IsUnspecified() || (s.addr.IP != nil && ua.IP.Equal(s.addr.IP))
 }

@@ -5,10 +5,12 @@
 //
 // It relays UDP only (TURN over UDP, UDP allocations), answers STUN binding
 // requests on the same port, and enforces limits against abuse: allocations
-// in total and per user, the lifetime of an allocation, and the bandwidth of
-// one allocation. It never relays to loopback, link-local, multicast or
-// unspecified addresses (nor to configured denied ranges), nor back into its
-// own listening port.
+// in total, per user and per client address, the lifetime of an allocation
+// and how long it may stay unused, and the bandwidth of one allocation and of
+// one client address. By default it never relays to private, special-purpose
+// or its own host's addresses (peers.go), and never into its own listening
+// port. Refusals are counted by reason (Stats) and logged, sampled per reason
+// (internal/logsample) so that a flood of bad packets cannot flood the log.
 package relay
 
 import (
@@ -20,10 +22,11 @@ import (
 	"net/netip"
 	"strconv"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/pion/turn/v5"
+
+	"github.com/ferry-dev/ferry/internal/logsample"
 )
 
 // Config configures a Server. Zero fields take the defaults below, except
@@ -48,6 +51,14 @@ type Config struct {
 	// (the id in the username: one client address, as the rendezvous server
 	// saw it).
 	MaxAllocationsPerUser int
+	// MaxAllocationsPerClient bounds the allocations at once from one client
+	// source address as the relay sees it (an IPv4 address, an IPv6 /64),
+	// whatever credentials it presents.
+	MaxAllocationsPerClient int
+	// IdleTimeout ends an allocation that relayed no packet, either way, for
+	// this long (refreshes do not count). Default DefaultIdleTimeout;
+	// negative: never.
+	IdleTimeout time.Duration
 	// MaxLifetime ends an allocation this long after it was made, however
 	// often it was refreshed. Refreshes of a running allocation are accepted
 	// this long past the credentials' expiry, so a transfer may outlive them.
@@ -55,9 +66,17 @@ type Config struct {
 	// Bandwidth bounds the bytes per second through one allocation, both
 	// directions together; packets over it are dropped. 0: no limit.
 	Bandwidth int64
+	// ClientBandwidth bounds the bytes per second through all allocations of
+	// one client source address together (both directions). 0: the default
+	// DefaultClientBandwidth; NoLimit: none.
+	ClientBandwidth int64
 	// DeniedPeers are address ranges the server refuses to relay to, beside
-	// the ones it always refuses.
+	// the ones it refuses by default. They win over AllowedPeers.
 	DeniedPeers []netip.Prefix
+	// AllowedPeers are address ranges the server relays to although it would
+	// refuse them by default (private ranges, loopback, its own addresses):
+	// a relay for a LAN. Its own listening port stays refused.
+	AllowedPeers []netip.Prefix
 
 	// Logger receives allocation events (Debug), refusals (Info) and pion's
 	// warnings. Nil: discard.
@@ -66,12 +85,17 @@ type Config struct {
 
 // Defaults.
 const (
-	DefaultRealm                 = "ferry"
-	DefaultMinPort               = 49152
-	DefaultMaxPort               = 65535
-	DefaultMaxAllocations        = 1000
-	DefaultMaxAllocationsPerUser = 10
-	DefaultMaxLifetime           = 12 * time.Hour
+	DefaultRealm                   = "ferry"
+	DefaultMinPort                 = 49152
+	DefaultMaxPort                 = 65535
+	DefaultMaxAllocations          = 4000
+	DefaultMaxAllocationsPerUser   = 10
+	DefaultMaxAllocationsPerClient = 10
+	DefaultMaxLifetime             = 12 * time.Hour
+	DefaultIdleTimeout             = 60 * time.Second
+	DefaultClientBandwidth         = 25_000_000 // bytes per second: 200 Mbit/s
+	// NoLimit in ClientBandwidth turns the limit off.
+	NoLimit = -1
 )
 
 // socketBuffer is asked of the OS for the listening socket: one goroutine
@@ -91,8 +115,23 @@ func (c Config) withDefaults() (Config, error) {
 	if c.MaxAllocationsPerUser <= 0 {
 		c.MaxAllocationsPerUser = DefaultMaxAllocationsPerUser
 	}
+	if c.MaxAllocationsPerClient <= 0 {
+		c.MaxAllocationsPerClient = DefaultMaxAllocationsPerClient
+	}
 	if c.MaxLifetime <= 0 {
 		c.MaxLifetime = DefaultMaxLifetime
+	}
+	switch {
+	case c.IdleTimeout == 0:
+		c.IdleTimeout = DefaultIdleTimeout
+	case c.IdleTimeout < 0:
+		c.IdleTimeout = 0
+	}
+	switch {
+	case c.ClientBandwidth == 0:
+		c.ClientBandwidth = DefaultClientBandwidth
+	case c.ClientBandwidth == NoLimit:
+		c.ClientBandwidth = 0
 	}
 	switch {
 	case !c.PublicIP.IsValid() || c.PublicIP.IsUnspecified():
@@ -103,7 +142,7 @@ func (c Config) withDefaults() (Config, error) {
 		return c, errors.New("relay: the shared secret is missing")
 	case c.MinPort == 0 || c.MinPort > c.MaxPort:
 		return c, fmt.Errorf("relay: port range %d-%d is empty", c.MinPort, c.MaxPort)
-	case c.Bandwidth < 0:
+	case c.Bandwidth < 0 || c.ClientBandwidth < 0:
 		return c, errors.New("relay: bandwidth must not be negative")
 	}
 	c.PublicIP = c.PublicIP.Unmap()
@@ -117,15 +156,15 @@ type Server struct {
 	turn *turn.Server
 	addr *net.UDPAddr // where it listens
 
-	mu     sync.Mutex
-	perUse map[string]int // allocations per user id
-	active int
+	hostAddrs map[netip.Addr]bool // fixed at start
+	count     *counters
+	logs      *logsample.Sampler
 
-	created      atomic.Uint64
-	relayed      atomic.Uint64
-	dropped      atomic.Uint64
-	authFailures atomic.Uint64
-	refused      atomic.Uint64
+	mu      sync.Mutex
+	perUse  map[string]int     // allocations per user id
+	sources map[string]*source // per client source key
+	pending string             // source key of the allocation being made (underQuota)
+	active  int
 }
 
 // Start listens on cfg.Listen and serves until Close.
@@ -148,14 +187,19 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		_ = uc.SetWriteBuffer(socketBuffer)
 	}
 	s := &Server{
-		cfg:    cfg,
-		log:    logger,
-		addr:   pc.LocalAddr().(*net.UDPAddr),
-		perUse: make(map[string]int),
+		cfg:     cfg,
+		log:     logger,
+		addr:    pc.LocalAddr().(*net.UDPAddr),
+		count:   newCounters(),
+		logs:    logsample.New(logger, logsample.Options{}),
+		perUse:  make(map[string]int),
+		sources: make(map[string]*source),
 	}
+	s.hostAddrs = hostAddrs(cfg.PublicIP, s.addr)
 	bind, _, err := net.SplitHostPort(cfg.Listen)
 	if err != nil {
 		pc.Close() //nolint:errcheck // reporting the first error
+		s.logs.Close()
 		return nil, fmt.Errorf("relay: listen address %q: %w", cfg.Listen, err)
 	}
 	if bind == "" {
@@ -179,12 +223,11 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		EventHandler: turn.EventHandler{
 			OnAuth: func(src, _ net.Addr, _, username, _, method string, ok bool) {
 				if !ok {
-					s.authFailures.Add(1)
-					s.log.Info("relay refused credentials", "client", src.String(), "username", username, "method", method, "reason", "wrong password")
+					s.refuseAuth(src, username, method, "wrong password")
 				}
 			},
 			OnAllocationCreated: func(src, _ net.Addr, _, user, _ string, relayAddr net.Addr, _ int) {
-				s.created.Add(1)
+				s.count.created.Add(1)
 				s.log.Debug("relay allocation created", "client", src.String(), "user", user, "relay", relayAddr.String())
 			},
 			OnAllocationDeleted: func(src, _ net.Addr, _, user, _ string) {
@@ -199,6 +242,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	})
 	if err != nil {
 		pc.Close() //nolint:errcheck // reporting the first error
+		s.logs.Close()
 		return nil, fmt.Errorf("relay: %w", err)
 	}
 	return s, nil
@@ -219,33 +263,9 @@ func (s *Server) Config() Config { return s.cfg }
 
 // Close stops the server and ends every allocation.
 func (s *Server) Close() error {
+	defer s.logs.Close() // with the summaries of suppressed lines
 	if err := s.turn.Close(); err != nil {
 		return fmt.Errorf("relay: close: %w", err)
 	}
 	return nil
-}
-
-// Stats are counters for monitoring.
-type Stats struct {
-	Allocations      int    // allocations now
-	AllocationsTotal uint64 // allocations made since start
-	RelayedBytes     uint64 // payload bytes relayed, both directions
-	DroppedPackets   uint64 // packets dropped over the bandwidth limit
-	AuthFailures     uint64 // requests refused for their credentials
-	QuotaRefusals    uint64 // allocations refused by the total or per-user limit
-}
-
-// Stats returns the counters so far.
-func (s *Server) Stats() Stats {
-	s.mu.Lock()
-	active := s.active
-	s.mu.Unlock()
-	return Stats{
-		Allocations:      active,
-		AllocationsTotal: s.created.Load(),
-		RelayedBytes:     s.relayed.Load(),
-		DroppedPackets:   s.dropped.Load(),
-		AuthFailures:     s.authFailures.Load(),
-		QuotaRefusals:    s.refused.Load(),
-	}
 }

@@ -21,12 +21,22 @@ const secret = "test-secret"
 
 var loopback = netip.MustParseAddr("127.0.0.1")
 
-// startRelay runs a relay on a random loopback port.
+// allowLoopback lets a relay on loopback relay to peers on loopback, which
+// it refuses by default.
+var allowLoopback = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}
+
+// startRelay runs a relay on a random loopback port; unless cfg says
+// otherwise, advertised on loopback and allowed to relay to it.
 func startRelay(t *testing.T, cfg relay.Config) *relay.Server {
 	t.Helper()
-	cfg.Listen = "127.0.0.1:0"
+	if cfg.Listen == "" {
+		cfg.Listen = "127.0.0.1:0"
+	}
 	if !cfg.PublicIP.IsValid() {
 		cfg.PublicIP = loopback
+		if cfg.AllowedPeers == nil {
+			cfg.AllowedPeers = allowLoopback
+		}
 	}
 	if cfg.Secret == "" {
 		cfg.Secret = secret

@@ -26,14 +26,18 @@ type TURNOptions struct {
 	Secret string   // --turn-secret (FERRY_RENDEZVOUS_TURN_SECRET keeps it out of the process list)
 	TTL    time.Duration
 
-	Listen      string // --turn-listen: run the embedded STUN/TURN server
-	PublicIP    string
-	Ports       string // "MIN-MAX"
-	MaxAllocs   int
-	MaxPerUser  int
-	MaxLifetime time.Duration
-	Bandwidth   string // bytes per second, with an optional k, M or G suffix
-	DeniedPeers []string
+	Listen          string // --turn-listen: run the embedded STUN/TURN server
+	PublicIP        string
+	Ports           string // "MIN-MAX"
+	MaxAllocs       int
+	MaxPerUser      int
+	MaxPerClient    int
+	MaxLifetime     time.Duration
+	IdleTimeout     time.Duration
+	Bandwidth       string // bytes per second, with an optional k, M or G suffix
+	ClientBandwidth string // the same, for all allocations of one client address
+	DeniedPeers     []string
+	AllowedPeers    []string
 }
 
 // addTURNFlags registers the TURN flags on cmd.
@@ -46,14 +50,19 @@ func addTURNFlags(cmd *cobra.Command, o *TURNOptions) {
 	f.StringVar(&o.PublicIP, "turn-public-ip", "", "IPv4 address clients reach --turn-listen at, on which relay addresses are advertised (default: the --turn-listen host)")
 	f.StringVar(&o.Ports, "turn-ports", fmt.Sprintf("%d-%d", relay.DefaultMinPort, relay.DefaultMaxPort), "UDP port range of relay addresses, MIN-MAX")
 	f.IntVar(&o.MaxAllocs, "turn-max-allocations", relay.DefaultMaxAllocations, "most relay allocations at once, all users together")
-	f.IntVar(&o.MaxPerUser, "turn-max-allocations-per-user", relay.DefaultMaxAllocationsPerUser, "most relay allocations at once per user (per client address)")
+	f.IntVar(&o.MaxPerUser, "turn-max-allocations-per-user", relay.DefaultMaxAllocationsPerUser, "most relay allocations at once per user (per client address as the rendezvous server saw it)")
+	f.IntVar(&o.MaxPerClient, "turn-max-allocations-per-client", relay.DefaultMaxAllocationsPerClient, "most relay allocations at once from one client address as the relay sees it (IPv4 address; IPv6 /64), whatever its credentials")
 	f.DurationVar(&o.MaxLifetime, "turn-max-lifetime", relay.DefaultMaxLifetime, "longest life of one relay allocation, however often it is refreshed")
+	f.DurationVar(&o.IdleTimeout, "turn-idle-timeout", relay.DefaultIdleTimeout, "end a relay allocation that relayed nothing for this long (refreshes do not count); 0 never")
 	f.StringVar(&o.Bandwidth, "turn-bandwidth", "0", "most bytes per second through one relay allocation, e.g. 10M (k, M, G: powers of 1000); 0 for no limit")
-	f.StringArrayVar(&o.DeniedPeers, "turn-deny-peer", nil, "address range the relay never relays to, e.g. 10.0.0.0/8 (repeatable; loopback, link-local and multicast always are)")
+	f.StringVar(&o.ClientBandwidth, "turn-bandwidth-per-client", strconv.Itoa(relay.DefaultClientBandwidth/1e6)+"M", "most bytes per second through all relay allocations of one client address together (k, M, G: powers of 1000); 0 for no limit")
+	f.StringArrayVar(&o.DeniedPeers, "turn-deny-peer", nil, "address range the relay never relays to, e.g. 10.0.0.0/8 (repeatable; wins over --turn-allow-peer)")
+	f.StringArrayVar(&o.AllowedPeers, "turn-allow-peer", nil, "address range the relay may relay to although it refuses it by default (private ranges, loopback, its own host's addresses), e.g. 192.168.0.0/16 for a relay on a LAN (repeatable; its own port stays refused)")
 }
 
 // relayFlags are the flags that only mean something with --turn-listen.
-var relayFlags = []string{"turn-public-ip", "turn-ports", "turn-max-allocations", "turn-max-allocations-per-user", "turn-max-lifetime", "turn-bandwidth", "turn-deny-peer"}
+var relayFlags = []string{"turn-public-ip", "turn-ports", "turn-max-allocations", "turn-max-allocations-per-user", "turn-max-allocations-per-client",
+	"turn-max-lifetime", "turn-idle-timeout", "turn-bandwidth", "turn-bandwidth-per-client", "turn-deny-peer", "turn-allow-peer"}
 
 // validate checks the TURN flags of cmd (after parsing).
 func (o *TURNOptions) validate(cmd *cobra.Command) error {
@@ -85,11 +94,13 @@ func (o *TURNOptions) validate(cmd *cobra.Command) error {
 // relayConfig turns the flags into the embedded relay's configuration.
 func (o *TURNOptions) relayConfig() (relay.Config, error) {
 	cfg := relay.Config{
-		Listen:                o.Listen,
-		Secret:                o.Secret,
-		MaxAllocations:        o.MaxAllocs,
-		MaxAllocationsPerUser: o.MaxPerUser,
-		MaxLifetime:           o.MaxLifetime,
+		Listen:                  o.Listen,
+		Secret:                  o.Secret,
+		MaxAllocations:          o.MaxAllocs,
+		MaxAllocationsPerUser:   o.MaxPerUser,
+		MaxAllocationsPerClient: o.MaxPerClient,
+		MaxLifetime:             o.MaxLifetime,
+		IdleTimeout:             o.IdleTimeout,
 	}
 	host, port, err := net.SplitHostPort(o.Listen)
 	if err != nil || port == "" {
@@ -110,20 +121,43 @@ func (o *TURNOptions) relayConfig() (relay.Config, error) {
 	if cfg.MinPort, cfg.MaxPort, err = parsePorts(o.Ports); err != nil {
 		return cfg, err
 	}
-	if o.MaxAllocs <= 0 || o.MaxPerUser <= 0 || o.MaxLifetime <= 0 {
-		return cfg, usagef("--turn-max-allocations, --turn-max-allocations-per-user and --turn-max-lifetime must be positive")
+	if o.MaxAllocs <= 0 || o.MaxPerUser <= 0 || o.MaxPerClient <= 0 || o.MaxLifetime <= 0 {
+		return cfg, usagef("--turn-max-allocations, --turn-max-allocations-per-user, --turn-max-allocations-per-client and --turn-max-lifetime must be positive")
 	}
-	if cfg.Bandwidth, err = parseRate(o.Bandwidth); err != nil {
+	switch {
+	case o.IdleTimeout < 0:
+		return cfg, usagef("--turn-idle-timeout must not be negative (0: never)")
+	case o.IdleTimeout == 0:
+		cfg.IdleTimeout = -1 // relay.Config: negative is never
+	}
+	if cfg.Bandwidth, err = parseRate("turn-bandwidth", o.Bandwidth); err != nil {
 		return cfg, err
 	}
-	for _, s := range o.DeniedPeers {
-		p, err := netip.ParsePrefix(s)
-		if err != nil {
-			return cfg, usagef("--turn-deny-peer %q: give an address range, e.g. 10.0.0.0/8", s)
-		}
-		cfg.DeniedPeers = append(cfg.DeniedPeers, p.Masked())
+	if cfg.ClientBandwidth, err = parseRate("turn-bandwidth-per-client", o.ClientBandwidth); err != nil {
+		return cfg, err
+	}
+	if cfg.ClientBandwidth == 0 {
+		cfg.ClientBandwidth = relay.NoLimit
+	}
+	if cfg.DeniedPeers, err = parsePrefixes("turn-deny-peer", o.DeniedPeers); err != nil {
+		return cfg, err
+	}
+	if cfg.AllowedPeers, err = parsePrefixes("turn-allow-peer", o.AllowedPeers); err != nil {
+		return cfg, err
 	}
 	return cfg, nil
+}
+
+func parsePrefixes(flag string, ss []string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, s := range ss {
+		p, err := netip.ParsePrefix(s)
+		if err != nil {
+			return nil, usagef("--%s %q: give an address range, e.g. 10.0.0.0/8", flag, s)
+		}
+		out = append(out, p.Masked())
+	}
+	return out, nil
 }
 
 func parsePorts(s string) (lo, hi uint16, err error) {
@@ -136,8 +170,8 @@ func parsePorts(s string) (lo, hi uint16, err error) {
 	return uint16(x), uint16(y), nil
 }
 
-// parseRate reads bytes per second: a number with an optional k, M or G.
-func parseRate(s string) (int64, error) {
+// parseRate reads the bytes per second of flag: a number with an optional k, M or G.
+func parseRate(flag, s string) (int64, error) {
 	mult := int64(1)
 	num := s
 	if n := len(s); n > 0 {
@@ -152,7 +186,7 @@ func parseRate(s string) (int64, error) {
 	}
 	v, err := strconv.ParseFloat(num, 64)
 	if err != nil || v < 0 || v*float64(mult) > 1e15 {
-		return 0, usagef("--turn-bandwidth %q: give bytes per second, e.g. 10M for 10 MB/s, or 0 for no limit", s)
+		return 0, usagef("--%s %q: give bytes per second, e.g. 10M for 10 MB/s, or 0 for no limit", flag, s)
 	}
 	return int64(v * float64(mult)), nil
 }
@@ -189,6 +223,10 @@ func startTURN(ctx context.Context, o *TURNOptions, cfg *rendezvous.Config, logg
 	cfg.ICEServers = append([]rendezvous.ICEServer{{URLs: []string{stunURL}}}, cfg.ICEServers...)
 	cfg.TURN.URLs = append([]string{turnURL}, cfg.TURN.URLs...)
 	rc = srv.Config()
+	if pub := rc.PublicIP; (pub.IsPrivate() || pub.IsLoopback()) && len(rc.AllowedPeers) == 0 {
+		logger.Warn("the relay's public IP is a private address, and the relay refuses private peers by default: for a relay on a LAN, allow its range with --turn-allow-peer",
+			"public_ip", pub.String())
+	}
 	logger.Info("relay started",
 		"udp", srv.Addr().String(),
 		"public_ip", rc.PublicIP.String(),
@@ -197,8 +235,12 @@ func startTURN(ctx context.Context, o *TURNOptions, cfg *rendezvous.Config, logg
 		"ports", fmt.Sprintf("%d-%d", rc.MinPort, rc.MaxPort),
 		"max_allocations", rc.MaxAllocations,
 		"max_allocations_per_user", rc.MaxAllocationsPerUser,
+		"max_allocations_per_client", rc.MaxAllocationsPerClient,
 		"max_lifetime", rc.MaxLifetime,
+		"idle_timeout", rc.IdleTimeout,
 		"bandwidth", rc.Bandwidth,
+		"bandwidth_per_client", rc.ClientBandwidth,
+		"allowed_peers", fmt.Sprint(rc.AllowedPeers),
 		"credential_ttl", o.TTL,
 	)
 	return srv, nil

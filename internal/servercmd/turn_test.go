@@ -33,6 +33,12 @@ func TestTURNUsageErrors(t *testing.T) {
 		{[]string{"--turn-listen", "127.0.0.1:0", "--turn-bandwidth", "fast"}, "bytes per second"},
 		{[]string{"--turn-listen", "127.0.0.1:0", "--turn-deny-peer", "10.0.0.1"}, "address range"},
 		{[]string{"--turn-listen", "127.0.0.1:0", "--turn-max-allocations", "0"}, "positive"},
+		{[]string{"--turn-allow-peer", "10.0.0.0/8"}, "--turn-listen"},
+		{[]string{"--turn-bandwidth-per-client", "1M"}, "--turn-listen"},
+		{[]string{"--turn-listen", "127.0.0.1:0", "--turn-allow-peer", "lan"}, "--turn-allow-peer"},
+		{[]string{"--turn-listen", "127.0.0.1:0", "--turn-bandwidth-per-client", "fast"}, "--turn-bandwidth-per-client"},
+		{[]string{"--turn-listen", "127.0.0.1:0", "--turn-max-allocations-per-client", "0"}, "--turn-max-allocations-per-client"},
+		{[]string{"--turn-listen", "127.0.0.1:0", "--turn-idle-timeout", "-1s"}, "--turn-idle-timeout"},
 		{[]string{"--turn-ttl", "0s"}, "--turn-ttl"},
 	} {
 		var stderr bytes.Buffer
