@@ -20,10 +20,12 @@
 //	Config (limits; zero fields = DefaultConfig()), (*Server).Config()
 //	ErrSlotUsed (also matches ErrSlotTaken), *ServerError{Code, Message}
 //	Version, WSPath, VersionHeader; package rendezvoustest: Start(t, logger, cfg)
-//	(*Server).MetricsHandler() http.Handler     -- Prometheus /metrics (metrics.go); served on / too unless Config.PrivateMetrics
+//	(*Server).MetricsHandler() http.Handler     -- Prometheus /metrics (metrics.go); on / too only with Config.PublicMetrics
 //	(*Server).RegisterMetrics(...prometheus.Collector) error
 //	Config.TrustedProxies []netip.Prefix        -- X-Forwarded-For believed only from these (clientip.go)
 //	DialWith(ctx, url, DialOptions{HTTPClient, Header}) (*Conn, error)
+//	NewHTTPServer(handler, HTTPLimits, *log.Logger) *http.Server  -- timeouts of every listener (listener.go)
+//	(*Server).LimitListener(ln, name, HTTPLimits) (net.Listener, error)  -- TCP connections per address and in all
 package rendezvous
 
 import "errors"

@@ -82,7 +82,7 @@ func (c *Conn) ICEServers() []ICEServer {
 	return out
 }
 
-// Allocate asks for the shortest free slot and returns it. The sender then
+// Allocate asks for a free slot (the server draws it at random) and returns it. The sender then
 // waits for its receiver with WaitPeer.
 func (c *Conn) Allocate(ctx context.Context) (string, error) {
 	if err := c.ask(ctx, message{Type: typeAllocate}); err != nil {

@@ -38,6 +38,13 @@ type Config struct {
 	// IdleTimeout is how long a client may stay connected without allocating,
 	// claiming or joining (--idle-timeout).
 	IdleTimeout time.Duration
+	// FailedJoinsPerIPPerMinute bounds the pairings per minute that one
+	// address (IPv6: one /64) may start as a receiver and not finish
+	// (--failed-joins-per-ip). Every join that pairs spends one; a pairing
+	// that succeeds gives it back (slots.go). A join that pairs ends the
+	// sender's wait, so this bounds how many waiting senders one address can
+	// end per minute, by leaving, by garbage or by guessing the words.
+	FailedJoinsPerIPPerMinute int
 
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For header
 	// names the client (--trusted-proxy). Per-IP limits and logs use the TCP
@@ -59,6 +66,8 @@ func DefaultConfig() Config {
 		SlotsPerIPPerMinute: 30,
 		JoinsPerIPPerMinute: 30,
 		IdleTimeout:         30 * time.Second,
+
+		FailedJoinsPerIPPerMinute: 5,
 	}
 }
 
@@ -94,6 +103,9 @@ func (c Config) withDefaults() Config {
 	if c.IdleTimeout <= 0 {
 		c.IdleTimeout = d.IdleTimeout
 	}
+	if c.FailedJoinsPerIPPerMinute <= 0 {
+		c.FailedJoinsPerIPPerMinute = d.FailedJoinsPerIPPerMinute
+	}
 	return c
 }
 
@@ -118,6 +130,8 @@ func (c Config) limitError(code string) *protoError {
 		msg = fmt.Sprintf("too many attempts to use a code from your address: at most %d per minute (server flag --joins-per-ip); wait a minute and try again", c.JoinsPerIPPerMinute)
 	case codeLimitIdle:
 		msg = fmt.Sprintf("connected for %s without asking for or using a code (server flag --idle-timeout)", c.IdleTimeout)
+	case codeLimitFailedJoins:
+		msg = fmt.Sprintf("too many codes used from your address without finishing the pairing: at most %d per minute (server flag --failed-joins-per-ip); check the code with the sender, wait a minute and try again", c.FailedJoinsPerIPPerMinute)
 	default:
 		msg = "a rendezvous server limit was reached: " + code
 	}

@@ -60,6 +60,7 @@ var fallbackMessages = map[string]string{
 	codeLimitSlotsPerIP:   "too many new codes from your address (server flag --slots-per-ip); wait a minute and try again",
 	codeLimitJoinsPerIP:   "too many attempts to use a code from your address (server flag --joins-per-ip); wait a minute and try again",
 	codeLimitIdle:         "connected too long without asking for or using a code (server flag --idle-timeout)",
+	codeLimitFailedJoins:  "too many codes used from your address without finishing the pairing (server flag --failed-joins-per-ip); wait a minute and try again",
 }
 
 // newServerError builds the error for a code the server sent, with its

@@ -102,9 +102,12 @@ func (w *logWatch) waitFor(t *testing.T, n int, msg string, kv ...string) {
 	}
 }
 
-// start runs a server with cfg and returns it and its log.
+// start runs a server with cfg and returns it and its log. Its /metrics are
+// on its own port (PublicMetrics), for scrape; TestMetricsNotPublic checks
+// the default.
 func start(t *testing.T, cfg rendezvous.Config) (*rendezvoustest.Server, *logWatch) {
 	w := newLogWatch(t)
+	cfg.PublicMetrics = true
 	return rendezvoustest.Start(t, slog.New(w), cfg), w
 }
 

@@ -16,7 +16,7 @@ import (
 // TestPingsRepeat: the server keeps pinging a waiting client (from timers,
 // not a goroutine per client), and a client that answers stays connected.
 func TestPingsRepeat(t *testing.T) {
-	rz := rendezvous.NewServer(slog.New(newLogWatch(t)), rendezvous.Config{})
+	rz := rendezvous.NewServer(slog.New(newLogWatch(t)), rendezvous.Config{PublicMetrics: true})
 	rendezvous.SetPingInterval(rz, 20*time.Millisecond)
 	hs := httptest.NewServer(rz)
 	t.Cleanup(func() { _ = rz.Close(); hs.Close() })

@@ -51,6 +51,7 @@ var limitNames = map[string]string{
 	codeLimitSlotsPerIP:   "slots_per_ip",
 	codeLimitJoinsPerIP:   "joins_per_ip",
 	codeLimitIdle:         "idle_timeout",
+	codeLimitFailedJoins:  "failed_joins_per_ip",
 }
 
 // metrics are the server's counters; the server updates them as things

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/ferry-dev/ferry/rendezvous"
+	"github.com/ferry-dev/ferry/rendezvous/rendezvoustest"
 )
 
 // samples are the metrics of one scrape, keyed as the text format prints
@@ -152,17 +153,17 @@ func TestMetricsMove(t *testing.T) {
 	m.want(t, `ferry_rendezvous_pairings_total`, 1)
 }
 
-// TestMetricsPrivate: with PrivateMetrics the websocket listener has no
-// /metrics; MetricsHandler still serves them.
-func TestMetricsPrivate(t *testing.T) {
-	srv, _ := start(t, rendezvous.Config{PrivateMetrics: true})
+// TestMetricsNotPublic: by default (no PublicMetrics) the websocket
+// listener has no /metrics; MetricsHandler still serves them.
+func TestMetricsNotPublic(t *testing.T) {
+	srv := rendezvoustest.Start(t, nil, rendezvous.Config{})
 	resp, err := http.Get(srv.HTTPURL + "/metrics")
 	if err != nil {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusNotFound {
-		t.Errorf("GET /metrics with PrivateMetrics = %s, want 404", resp.Status)
+		t.Errorf("GET /metrics by default = %s, want 404", resp.Status)
 	}
 	rec := httptest.NewRecorder()
 	srv.Rendezvous.MetricsHandler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))

@@ -16,10 +16,7 @@ func TestPairAndRelayBothWaysInOrder(t *testing.T) {
 	srv, _ := start(t, rendezvous.Config{
 		ICEServers: []rendezvous.ICEServer{{URLs: []string{"stun:127.0.0.1:3478"}}, {URLs: []string{"turn:127.0.0.1:3478"}, Username: "u", Credential: "c"}},
 	})
-	sender, receiver, slot := pair(t, srv.URL)
-	if slot != "1" {
-		t.Errorf("first slot = %q, want 1", slot)
-	}
+	sender, receiver, _ := pair(t, srv.URL)
 	for _, c := range []*rendezvous.Conn{sender, receiver} {
 		ice := c.ICEServers()
 		if len(ice) != 2 || ice[0].URLs[0] != "stun:127.0.0.1:3478" || ice[1].Username != "u" || ice[1].Credential != "c" {
@@ -115,31 +112,29 @@ func TestConcurrentSendersWhileReceiving(t *testing.T) {
 	wg.Wait()
 }
 
-func TestShortestFreeSlot(t *testing.T) {
-	srv, log := start(t, rendezvous.Config{})
+// TestSlotsAreDrawnAtRandom: slots are short (two digits while few wait),
+// distinct, and not numbered from 1: a waiting sender cannot be found by
+// counting (issue 11, item 4).
+func TestSlotsAreDrawnAtRandom(t *testing.T) {
+	srv, _ := start(t, rendezvous.Config{})
 	ctx := testCtx(t)
-	allocate := func() (*rendezvous.Conn, string) {
-		t.Helper()
+	seen := map[string]bool{}
+	dense := true
+	for i := 1; i <= 6; i++ { // at most 6 in use: the space stays 1..99
 		c := dial(t, srv.URL)
 		slot, err := c.Allocate(ctx)
 		if err != nil {
 			t.Fatalf("Allocate: %v", err)
 		}
-		return c, slot
+		n, err := strconv.Atoi(slot)
+		if err != nil || n < 1 || n > 99 || seen[slot] {
+			t.Fatalf("slot %q: want a new number in 1..99", slot)
+		}
+		seen[slot] = true
+		dense = dense && n == i
 	}
-	a, s1 := allocate()
-	_, s2 := allocate()
-	_, s3 := allocate()
-	if s1 != "1" || s2 != "2" || s3 != "3" {
-		t.Fatalf("slots = %s, %s, %s; want 1, 2, 3", s1, s2, s3)
-	}
-	_ = a.Close() // a waiting sender leaving frees its slot
-	log.waitFor(t, 1, "slot freed", "slot", "1")
-	if _, s := allocate(); s != "1" {
-		t.Fatalf("after slot 1 was freed, Allocate = %s, want 1", s)
-	}
-	if _, s := allocate(); s != "4" {
-		t.Fatalf("next Allocate = %s, want 4", s)
+	if dense {
+		t.Errorf("slots %v were handed out as 1, 2, 3...: they can be found by counting", seen)
 	}
 }
 
@@ -154,10 +149,11 @@ func TestClaimChosenSlot(t *testing.T) {
 	err := b.Claim(ctx, "42")
 	wantErr(t, err, rendezvous.ErrSlotTaken, "code already in use: pick another code or let ferry choose one")
 
-	// Allocation skips nothing it does not have to: 42 is taken, 1 is not.
-	c := dial(t, srv.URL)
-	if s, err := c.Allocate(ctx); err != nil || s != "1" {
-		t.Fatalf("Allocate = %q, %v; want 1", s, err)
+	// Allocation never hands out a claimed slot.
+	for range 10 {
+		if s, err := dial(t, srv.URL).Allocate(ctx); err != nil || s == "42" {
+			t.Fatalf("Allocate = %q, %v; want a slot other than 42", s, err)
+		}
 	}
 	// The claimed slot pairs like any other.
 	r := dial(t, srv.URL)
@@ -224,13 +220,12 @@ func TestPeerLeaves(t *testing.T) {
 			}
 
 			// The slot is free again, but the old pair is gone: a new
-			// receiver finds nobody, and a new sender gets the slot.
+			// receiver finds nobody, and a new sender may claim the slot.
 			log.waitFor(t, 1, "slot freed", "slot", slot)
 			err = dial(t, srv.URL).Join(ctx, slot)
 			wantErr(t, err, rendezvous.ErrNoSuchSlot)
-			s, err := dial(t, srv.URL).Allocate(ctx)
-			if err != nil || s != slot {
-				t.Fatalf("Allocate after the pair ended = %q, %v; want %s", s, err, slot)
+			if err := dial(t, srv.URL).Claim(ctx, slot); err != nil {
+				t.Fatalf("Claim(%s) after the pair ended: %v", slot, err)
 			}
 		})
 	}
@@ -273,12 +268,10 @@ func TestManySlots(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		seen[s] = true
-	}
-	for i := 1; i <= 20; i++ {
-		if !seen[strconv.Itoa(i)] {
-			t.Errorf("slot %d was not handed out; got %v", i, seen)
+		if seen[s] {
+			t.Fatalf("slot %s handed out twice", s)
 		}
+		seen[s] = true
 	}
 }
 

@@ -30,7 +30,7 @@ import (
 //	  error     {code, message}   then the server closes the connection
 //
 //	client -> server
-//	  allocate  {}                sender: give me the shortest free slot
+//	  allocate  {}                sender: give me a free slot (drawn at random, see slotnums.go)
 //	  claim     {slot}            sender: this slot (a chosen code), or slot_taken
 //	  join      {slot}            receiver: pair me with the sender there
 //	  relay     {body}            after paired: forward to the other side
@@ -89,6 +89,7 @@ const (
 	codeLimitSlotsPerIP   = "limit_slots_per_ip"
 	codeLimitJoinsPerIP   = "limit_joins_per_ip"
 	codeLimitIdle         = "limit_idle_timeout"
+	codeLimitFailedJoins  = "limit_failed_joins_per_ip"
 )
 
 // maxWireSlotLen bounds a slot on the wire: 1 to maxWireSlotLen ASCII digits.

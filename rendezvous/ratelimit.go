@@ -46,6 +46,37 @@ func (p *perMinute) allow(key string, now time.Time) bool {
 	return true
 }
 
+// full reports whether key has used up its limit in its current window,
+// without counting an event.
+func (p *perMinute) full(key string, now time.Time) bool {
+	w, ok := p.current(key, now)
+	return ok && w.count >= p.limit
+}
+
+// refund gives back one event that key spent at spent, if the window it was
+// counted in is still running (a later window owes it nothing).
+func (p *perMinute) refund(key string, spent, now time.Time) {
+	w, ok := p.current(key, now)
+	if !ok || w.start.After(spent) || w.count == 0 {
+		return
+	}
+	w.count--
+	p.cur[key] = w
+}
+
+// current returns key's window if one is running at now.
+func (p *perMinute) current(key string, now time.Time) (window, bool) {
+	p.rotate(now)
+	w, ok := p.cur[key]
+	if !ok {
+		w, ok = p.prev[key]
+	}
+	if !ok || now.Sub(w.start) >= time.Minute {
+		return window{}, false
+	}
+	return w, true
+}
+
 // rotate starts a new generation when the current one is a minute old.
 func (p *perMinute) rotate(now time.Time) {
 	age := now.Sub(p.rotated)

@@ -41,3 +41,33 @@ func TestPerMinuteGenerations(t *testing.T) {
 		t.Fatalf("%d windows kept after a quiet spell, want 1", p.size())
 	}
 }
+
+// TestPerMinuteRefund: full says whether the next event would be refused;
+// refund gives back an event of the running window, never of a later one.
+func TestPerMinuteRefund(t *testing.T) {
+	p := newPerMinute(2)
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	if p.full("a", t0) {
+		t.Fatal("full before any event")
+	}
+	p.allow("a", t0)
+	p.allow("a", t0.Add(time.Second))
+	if !p.full("a", t0.Add(2*time.Second)) || p.allow("a", t0.Add(2*time.Second)) {
+		t.Fatal("not full after the limit")
+	}
+	p.refund("a", t0.Add(time.Second), t0.Add(3*time.Second))
+	if p.full("a", t0.Add(3*time.Second)) || !p.allow("a", t0.Add(3*time.Second)) {
+		t.Fatal("a refund did not free an event")
+	}
+	// A new window: the old event is owed nothing.
+	t1 := t0.Add(90 * time.Second)
+	p.allow("a", t1)
+	p.allow("a", t1)
+	p.refund("a", t0.Add(time.Second), t1)
+	if !p.full("a", t1) {
+		t.Fatal("a refund for an ended window freed an event of the next")
+	}
+	if p.full("b", t1) {
+		t.Fatal("another key is full")
+	}
+}

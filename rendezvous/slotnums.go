@@ -1,65 +1,68 @@
 package rendezvous
 
 import (
-	"container/heap"
+	"crypto/rand"
+	"encoding/binary"
 	"strconv"
 )
 
-// slotNumbers finds the shortest free slot, the smallest positive integer
-// not in use, in O(log n): counting up from 1 past every slot in use cost
-// a map lookup per waiting sender on every allocation (10,000 at a full
-// server). Slots chosen with claim may sit anywhere, so every number it
-// hands out is checked against the slots in use. Guarded by Server.mu.
+// slotNumbers draws the slot of a new code at random, so that the slots in
+// use cannot be found by counting: numbered densely from 1, every waiting
+// sender sat at a number an attacker could simply join, ending the sender's
+// wait without guessing anything (issue 11, item 4). The space grows with the
+// slots in use so that at most about one number in minSlotSpaceFactor is
+// taken, and it is rounded up to a power of ten so that codes stay short:
+// 1–99 while a handful wait, 1–999 up to 62, 1–9999 up to 624, six digits at
+// a full server of 10,000. A draw that hits a slot in use (a waiting sender
+// or one claimed with --code, which may sit anywhere) is drawn again.
+//
+// Random numbers alone do not stop an attacker who joins many numbers: the
+// joins-per-ip and failed-joins-per-ip limits bound that (slots.go).
 type slotNumbers struct {
-	next  int          // numbers from next up are free unless claimed
-	freed intHeap      // free numbers below next (some may have been claimed since)
-	held  map[int]bool // what freed holds, to keep it free of duplicates
+	intN func(n uint64) uint64 // a uniform number in [0, n); nil: crypto/rand (tests set it)
 }
 
-// take returns the smallest number whose slot is not in use.
-func (sn *slotNumbers) take(inUse func(string) bool) string {
-	for sn.freed.Len() > 0 {
-		n := heap.Pop(&sn.freed).(int)
-		delete(sn.held, n)
-		if name := strconv.Itoa(n); !inUse(name) {
-			return name
-		}
-	}
-	if sn.next < 1 {
-		sn.next = 1
+const (
+	minSlotSpace       = 100 // numbers 1–99 at least
+	minSlotSpaceFactor = 16  // at least this many numbers per slot in use
+)
+
+// take returns a free slot, given how many slots are in use now.
+func (sn *slotNumbers) take(inUse func(string) bool, used int) string {
+	top := slotSpace(used)
+	intN := sn.intN
+	if intN == nil {
+		intN = cryptoIntN
 	}
 	for {
-		name := strconv.Itoa(sn.next)
-		sn.next++
+		// At most one number in 16 is in use: a few draws at worst.
+		name := strconv.FormatUint(1+intN(top), 10)
 		if !inUse(name) {
 			return name
 		}
 	}
 }
 
-// release notes that slot name is free again.
-func (sn *slotNumbers) release(name string) {
-	n, err := strconv.Atoi(name)
-	if err != nil || n <= 0 || n >= sn.next || strconv.Itoa(n) != name || sn.held[n] {
-		return // not a number take hands out, or free already
+// slotSpace is how many numbers (1 to the result) a new slot is drawn from
+// when used slots are in use: max(100, 16×used) rounded up to a power of
+// ten, minus one (0 itself is not a slot).
+func slotSpace(used int) uint64 {
+	want := max(minSlotSpace, minSlotSpaceFactor*uint64(max(used, 0)))
+	p := uint64(10)
+	for p < want {
+		p *= 10
 	}
-	if sn.held == nil {
-		sn.held = make(map[int]bool)
-	}
-	sn.held[n] = true
-	heap.Push(&sn.freed, n)
+	return p - 1
 }
 
-// intHeap is a min-heap of ints for container/heap.
-type intHeap []int
-
-func (h intHeap) Len() int           { return len(h) }
-func (h intHeap) Less(i, j int) bool { return h[i] < h[j] }
-func (h intHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
-func (h *intHeap) Push(x any)        { *h = append(*h, x.(int)) }
-func (h *intHeap) Pop() any {
-	old := *h
-	x := old[len(old)-1]
-	*h = old[:len(old)-1]
-	return x
+// cryptoIntN is a uniform number in [0, n) from crypto/rand.
+func cryptoIntN(n uint64) uint64 {
+	var b [8]byte
+	limit := ^uint64(0) - ^uint64(0)%n // the largest multiple of n: no modulo bias
+	for {
+		_, _ = rand.Read(b[:]) // never fails (Go 1.24+)
+		if v := binary.LittleEndian.Uint64(b[:]); v < limit {
+			return v % n
+		}
+	}
 }

@@ -6,41 +6,69 @@ import (
 	"testing"
 )
 
-// TestSlotNumbersShortestFree checks slotNumbers against the definition,
-// the smallest positive integer not in use, through random allocations,
-// claims (canonical and not) and frees.
-func TestSlotNumbersShortestFree(t *testing.T) {
-	var sn slotNumbers
-	inUse := map[string]bool{}
-	used := func(name string) bool { return inUse[name] }
-	shortest := func() string {
-		for n := 1; ; n++ {
-			if !inUse[strconv.Itoa(n)] {
-				return strconv.Itoa(n)
-			}
+func TestSlotSpace(t *testing.T) {
+	for _, c := range []struct {
+		used int
+		want uint64
+	}{{0, 99}, {6, 99}, {7, 999}, {62, 999}, {63, 9999}, {625, 9999}, {626, 99999}, {10000, 999999}} {
+		if got := slotSpace(c.used); got != c.want {
+			t.Errorf("slotSpace(%d) = %d, want %d", c.used, got, c.want)
 		}
 	}
+}
+
+// TestSlotNumbersRandomFree: take hands out numbers in the space, never one
+// in use (claimed, non-canonical claims included), and spreads them over
+// the space rather than packing them from 1.
+func TestSlotNumbersRandomFree(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
+	sn := slotNumbers{intN: func(n uint64) uint64 { return r.Uint64N(n) }}
+	inUse := map[string]bool{}
+	used := func(name string) bool { return inUse[name] }
+	above := 0
 	for i := range 20000 {
 		switch op := r.IntN(10); {
 		case op < 5: // allocate
-			want := shortest()
-			if got := sn.take(used); got != want {
-				t.Fatalf("step %d: take = %s, want %s", i, got, want)
+			got := sn.take(used, len(inUse))
+			n, err := strconv.ParseUint(got, 10, 64)
+			if err != nil || n < 1 || n > slotSpace(len(inUse)) || strconv.FormatUint(n, 10) != got {
+				t.Fatalf("step %d: take = %q, outside 1..%d", i, got, slotSpace(len(inUse)))
 			}
-			inUse[want] = true
+			if inUse[got] {
+				t.Fatalf("step %d: take = %s, which is in use", i, got)
+			}
+			if n > uint64(len(inUse)+1) {
+				above++
+			}
+			inUse[got] = true
 		case op < 6: // claim a chosen code
 			name := strconv.Itoa(1 + r.IntN(300))
 			if r.IntN(4) == 0 {
-				name = "0" + name // not canonical: never handed out
+				name = "0" + name
 			}
 			inUse[name] = true
-		default: // free one
+		default:
 			for name := range inUse {
 				delete(inUse, name)
-				sn.release(name)
 				break
 			}
 		}
+	}
+	if above < 5000 {
+		t.Errorf("only %d of ~10000 slots above the dense range: not spread", above)
+	}
+}
+
+func TestCryptoIntN(t *testing.T) {
+	seen := map[uint64]bool{}
+	for range 1000 {
+		v := cryptoIntN(10)
+		if v >= 10 {
+			t.Fatalf("cryptoIntN(10) = %d", v)
+		}
+		seen[v] = true
+	}
+	if len(seen) != 10 {
+		t.Errorf("1000 draws in [0,10) gave only %d values", len(seen))
 	}
 }

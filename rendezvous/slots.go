@@ -10,7 +10,26 @@ type slot struct {
 	receiver *serverConn // nil while waiting
 	messages int         // relay messages so far, both directions
 	timer    *time.Timer // slot lifetime while waiting, handshake timeout once paired
+
+	fromSender, fromReceiver int       // relay messages each side sent
+	joined                   time.Time // when the receiver spent a unit of --failed-joins-per-ip
+	succeeded                bool      // the sender relayed successMessages: the PAKE succeeded
 }
+
+// successMessages is the relay message of the sender that shows the server,
+// which cannot read the sealed session, that a pairing succeeded.
+//
+// The session (session.go) opens with three flights, each one message from
+// each side: hello, share, confirm. The sender checks the receiver's key
+// confirmation before anything else, and sends nothing more when it does
+// not match (a wrong code, a guess, garbage, or a receiver that left). Once
+// it matches, the sender, the WebRTC offerer, sends its first sealed message
+// at once (peer/parallel.go agree: the number of connections; or
+// peer/connect.go: the offer). So a sender's 4th relay message means that
+// the receiver knew the words. A receiver cannot fake it: it comes from the
+// sender, whose side of the PAKE the receiver cannot complete without the
+// password. (With --verify the sender sends it once its user confirmed.)
+const successMessages = 4
 
 // other returns the side of the pair that is not c (nil while waiting).
 func (sl *slot) other(c *serverConn) *serverConn {
@@ -33,7 +52,7 @@ func (s *Server) openSlot(c *serverConn, name string) *protoError {
 	}
 	claimed := name != ""
 	if !claimed {
-		name = s.freeSlot()
+		name = s.freeSlot(len(s.slots))
 	} else if s.slots[name] != nil {
 		s.mu.Unlock()
 		return &protoError{code: codeSlotTaken, msg: "code already in use: pick another code or let ferry choose one"}
@@ -68,18 +87,33 @@ func (s *Server) admit(c *serverConn, rate *perMinute, limit string) *protoError
 	return nil
 }
 
-// freeSlot returns the smallest positive integer not in use as a slot.
+// freeSlot draws a free slot (slotnums.go) when used slots are in use.
 // The caller holds s.mu.
-func (s *Server) freeSlot() string {
-	return s.slotNums.take(func(name string) bool { return s.slots[name] != nil })
+func (s *Server) freeSlot(used int) string {
+	return s.slotNums.take(func(name string) bool { return s.slots[name] != nil }, used)
 }
 
 // join pairs c, a receiver, with the sender waiting at name.
+//
+// A join that pairs ends the sender's wait whatever the receiver does next,
+// so it spends one unit of the receiver's --failed-joins-per-ip budget, given
+// back when the pairing succeeds (see successMessages). An address whose
+// budget is spent cannot join at all until its minute is over: one address
+// ends at most that many waiting senders a minute, by leaving at once, by
+// sending garbage or by guessing. Joins of codes nobody waits under spend
+// nothing but count against --joins-per-ip, so a receiver script that
+// retries until its sender is there is not hurt.
 func (s *Server) join(c *serverConn, name string) *protoError {
 	s.mu.Lock()
 	if err := s.admit(c, s.joinRate, codeLimitJoinsPerIP); err != nil {
 		s.mu.Unlock()
 		return err
+	}
+	now := time.Now()
+	if s.lim.failedJoins.full(c.key, now) {
+		s.mu.Unlock()
+		s.metrics.pairingFailed(limitNames[codeLimitFailedJoins])
+		return s.hitLimit(codeLimitFailedJoins)
 	}
 	sl := s.slots[name]
 	if sl == nil {
@@ -93,6 +127,8 @@ func (s *Server) join(c *serverConn, name string) *protoError {
 		return &protoError{code: codeSlotUsed, msg: "someone else already used this code: ask the sender to send again for a new code"}
 	}
 	sl.receiver = c
+	sl.joined = now
+	s.lim.failedJoins.allow(c.key, now) // not full: checked above, under the same lock
 	s.metrics.waiting.Dec()
 	s.metrics.paired.Inc()
 	s.metrics.pairings.Inc()
@@ -133,6 +169,15 @@ func (s *Server) relay(c *serverConn, body []byte) *protoError {
 		return perr
 	}
 	sl.messages++
+	if c == sl.sender {
+		sl.fromSender++
+		if sl.fromSender == successMessages && !sl.succeeded {
+			sl.succeeded = true
+			s.lim.failedJoins.refund(peer.key, sl.joined, time.Now())
+		}
+	} else {
+		sl.fromReceiver++
+	}
 	peer.writeMu.Lock()
 	s.mu.Unlock()
 	s.metrics.messages.Inc()
@@ -211,7 +256,6 @@ func (s *Server) dropSlot(sl *slot, reason string) {
 	sl.timer.Stop()
 	if s.slots[sl.name] == sl {
 		delete(s.slots, sl.name)
-		s.slotNums.release(sl.name)
 		if sl.receiver == nil {
 			s.metrics.waiting.Dec()
 		} else {

@@ -9,7 +9,6 @@ import (
 	"net"
 	"net/http"
 	"strconv"
-	"time"
 
 	"github.com/ferry-dev/ferry/rendezvous"
 )
@@ -32,10 +31,18 @@ func startEmbedded(ctx context.Context, logOut io.Writer) (*embeddedServer, erro
 	}
 	port := strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
 	logger := slog.New(slog.NewTextHandler(logOut, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	// The defaults of ferry-rendezvous: no /metrics (the LAN need not know
+	// what this host does), HTTP timeouts, TCP connections per address.
 	rz := rendezvous.NewServer(logger, rendezvous.Config{})
-	srv := &http.Server{Handler: rz, ReadHeaderTimeout: 10 * time.Second}
+	limits := rendezvous.DefaultHTTPLimits()
+	lln, err := rz.LimitListener(ln, "public", limits)
+	if err != nil {
+		_ = ln.Close()
+		return nil, fmt.Errorf("embedded rendezvous: %w", err)
+	}
+	srv := rendezvous.NewHTTPServer(rz, limits, nil)
 	go func() {
-		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		if err := srv.Serve(lln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			logger.Error("embedded rendezvous stopped", "err", err)
 		}
 	}()

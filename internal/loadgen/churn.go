@@ -24,7 +24,7 @@ type ChurnOptions struct {
 	IdleRate    float64       // connections per second that never ask for a code; the server ends them at its --idle-timeout (default 2)
 	UsedEvery   int           // every Nth pairing, a third client tries the code already used (default 10)
 	Sample      time.Duration // how often to read the server's stats (default 10s)
-	Messages    int           // relay messages each way per pairing (default 3)
+	Messages    int           // relay messages each way per pairing (default 4: the three handshake flights and the first sealed message, which tells the server the pairing succeeded)
 	MessageSize int           // bytes in each (default 512)
 }
 
@@ -56,7 +56,7 @@ func (o *ChurnOptions) defaults() {
 		o.UsedEvery = 10
 	}
 	if o.Messages <= 0 {
-		o.Messages = 3
+		o.Messages = 4
 	}
 	if o.MessageSize <= 0 {
 		o.MessageSize = 512

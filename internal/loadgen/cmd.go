@@ -49,7 +49,8 @@ so: every client connection is a file descriptor.`,
 		Example: `  go build -o bin/ ./cmd/...
   bin/ferry-loadgen hold --slots 10000
   bin/ferry-loadgen pair --rate 1000 --duration 30s
-  bin/ferry-loadgen churn --duration 5m`,
+  bin/ferry-loadgen churn --duration 5m
+  bin/ferry-loadgen burn --senders 60 --attackers 1 --duration 1m`,
 		SilenceErrors: true,
 		SilenceUsage:  true,
 	}
@@ -97,7 +98,7 @@ so: every client connection is a file descriptor.`,
 	pair.Flags().Float64Var(&po.Rate, "rate", 1000, "pairings started per second (open loop: latency counts from when each was due); 0 for as fast as --concurrency allows")
 	pair.Flags().IntVar(&po.Concurrency, "concurrency", 64, "with --rate 0: pairings under way at once")
 	pair.Flags().DurationVar(&po.Duration, "duration", 30*time.Second, "how long to start pairings")
-	pair.Flags().IntVar(&po.Messages, "messages", 3, "signaling messages each way per pairing")
+	pair.Flags().IntVar(&po.Messages, "messages", 4, "signaling messages each way per pairing (4: the handshake's three flights and the first sealed message, as ferry does; the server counts a pairing as successful at the sender's 4th)")
 	pair.Flags().IntVar(&po.MessageSize, "message-size", 512, "bytes in each signaling message")
 
 	var co ChurnOptions
@@ -124,7 +125,36 @@ so: every client connection is a file descriptor.`,
 	cf.IntVar(&co.UsedEvery, "used-every", 10, "every Nth pairing, a third client tries the used code")
 	cf.DurationVar(&co.Sample, "sample", 10*time.Second, "how often to read the server's stats")
 
-	root.AddCommand(hold, pair, churn)
+	var bo BurnOptions
+	var maxEnded int
+	burn := &cobra.Command{
+		Use:   "burn",
+		Short: "Attack: end waiting senders' waits from a few addresses; report how many ended",
+		Long: `burn holds --senders waiting senders and, for --duration, lets --attackers
+source addresses (127.3.0.1 up) end as many of their waits as the server
+allows: each joins slot after slot and, when a join pairs, leaves at once or
+sends garbage first. It exits 1 when more than --max-ended waits ended.`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			bo.defaults()
+			if maxEnded <= 0 {
+				minutes := int((bo.Duration + time.Minute - 1) / time.Minute)
+				maxEnded = 5 * bo.Attackers * minutes
+			}
+			return g.run(cmd.Context(), stdout, stderr, uint64(bo.Senders+bo.Attackers)+64, func(ctx context.Context, t Target) (any, bool, error) {
+				r, err := Burn(ctx, t, bo, stderr)
+				return r, r.Ended <= maxEnded, err
+			}, func(w io.Writer, r any) { printBurn(w, r.(BurnReport), maxEnded) })
+		},
+	}
+	bf := burn.Flags()
+	bf.IntVar(&bo.Senders, "senders", 60, "senders waiting for their receivers")
+	bf.IntVar(&bo.Attackers, "attackers", 1, fmt.Sprintf("attacker source addresses, 1 to %d", maxAttackers))
+	bf.DurationVar(&bo.Duration, "duration", time.Minute, "how long the attack runs")
+	bf.IntVar(&bo.MaxSlot, "max-slot", 999, "the attackers try slots 1 to this in turn")
+	bf.IntVar(&maxEnded, "max-ended", 0, "fail when more waits than this ended (default: 5 per attacker per minute begun, the server's default --failed-joins-per-ip)")
+
+	root.AddCommand(hold, pair, churn, burn)
 	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)
 	var ue usageError

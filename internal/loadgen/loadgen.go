@@ -92,6 +92,13 @@ func (c *clients) dialContext(ctx context.Context, network, addr string) (net.Co
 	return d.DialContext(ctx, network, addr)
 }
 
+// hcFrom is an HTTP client like c's whose connections all come from one
+// source address (the attackers of Burn).
+func (c *clients) hcFrom(from net.IP) *http.Client {
+	d := net.Dialer{Timeout: 10 * time.Second, LocalAddr: &net.TCPAddr{IP: from}}
+	return &http.Client{Transport: &upgrader{dial: d.DialContext}}
+}
+
 // dial opens one client connection.
 func (c *clients) dial(ctx context.Context) (*rendezvous.Conn, error) {
 	conn, err := rendezvous.DialWith(ctx, c.url, rendezvous.DialOptions{HTTPClient: c.hc})

@@ -20,6 +20,7 @@ import (
 // the clients count too, so a client-side leak fails the check as well.
 func startServer(t testing.TB, cfg rendezvous.Config) Target {
 	t.Helper()
+	cfg.PublicMetrics = true // the probe reads them from the server's own port
 	rz := rendezvous.NewServer(nil, cfg)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

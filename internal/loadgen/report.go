@@ -82,3 +82,18 @@ func printChurn(w io.Writer, r ChurnReport) {
 	}
 	fmt.Fprintf(w, "  %s\n", verdict)
 }
+
+func printBurn(w io.Writer, r BurnReport, maxEnded int) {
+	o := r.Options
+	fmt.Fprintf(w, "burn: %d attacker addresses for %s against %d waiting senders (asked %d)\n", o.Attackers, r.Elapsed.Round(time.Millisecond), r.Waiting, o.Senders)
+	verdict := "ok"
+	if r.Ended > maxEnded {
+		verdict = "TOO MANY"
+	}
+	fmt.Fprintf(w, "  senders whose wait was ended: %d (at most %d wanted: %s)\n", r.Ended, maxEnded, verdict)
+	fmt.Fprintln(w, "  attackers' joins:")
+	for _, k := range slices.Sorted(maps.Keys(r.Joins)) {
+		fmt.Fprintf(w, "    %-40s %d\n", k, r.Joins[k])
+	}
+	printErrors(w, r.Errors, nil)
+}

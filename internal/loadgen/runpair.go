@@ -12,14 +12,14 @@ type PairOptions struct {
 	Rate        float64       // pairings started per second; 0: as fast as Concurrency allows (closed loop)
 	Concurrency int           // with Rate 0: pairings under way at once (default 64)
 	Duration    time.Duration // how long to start them
-	Messages    int           // relay messages each way per pairing (default 3)
+	Messages    int           // relay messages each way per pairing (default 4: the three handshake flights and the first sealed message, which tells the server the pairing succeeded)
 	MessageSize int           // bytes in each (default 512)
 	MaxInFlight int           // pairings under way at once before the schedule waits (default 4096)
 }
 
 func (o *PairOptions) defaults() {
 	if o.Messages <= 0 {
-		o.Messages = 3
+		o.Messages = 4
 	}
 	if o.MessageSize <= 0 {
 		o.MessageSize = 512

@@ -44,12 +44,18 @@ func Spawn(ctx context.Context, bin string, args []string, logw io.Writer) (*Spa
 		return nil, err
 	}
 	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
-	cmd := exec.Command(bin, append([]string{"--listen", addr}, args...)...)
+	// The server serves /metrics only on --metrics-listen.
+	mport, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	maddr := net.JoinHostPort("127.0.0.1", strconv.Itoa(mport))
+	cmd := exec.Command(bin, append([]string{"--listen", addr, "--metrics-listen", maddr}, args...)...)
 	cmd.Stdout, cmd.Stderr = logw, logw
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("loadgen: start %s: %w", bin, err)
 	}
-	s := &Spawned{Target: Target{URL: "ws://" + addr, MetricsURL: "http://" + addr + "/metrics"}, cmd: cmd, done: make(chan error, 1)}
+	s := &Spawned{Target: Target{URL: "ws://" + addr, MetricsURL: "http://" + maddr + "/metrics"}, cmd: cmd, done: make(chan error, 1)}
 	go func() { s.done <- cmd.Wait() }()
 	hc := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}, Timeout: time.Second}
 	deadline := time.Now().Add(20 * time.Second)

@@ -2,13 +2,21 @@ package servercmd
 
 import (
 	"errors"
+	"fmt"
 	"net"
 	"net/netip"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
+
+	"github.com/ferry-dev/ferry/rendezvous"
 )
+
+// metricsMaxConns bounds the TCP connections of --metrics-listen (a
+// scraper needs one); the public listener's default --max-tcp-conns leaves
+// room for them.
+const metricsMaxConns = 64
 
 // DefaultShutdownTimeout is how long a shutdown lets pairs finish their
 // handshake (--shutdown-timeout).
@@ -18,7 +26,13 @@ const DefaultShutdownTimeout = 15 * time.Second
 // TLS, reverse proxies, metrics and graceful restarts.
 func addOpsFlags(cmd *cobra.Command, o *Options) {
 	f := cmd.Flags()
-	f.StringVar(&o.MetricsListen, "metrics-listen", "", "serve GET /metrics on `ADDR` only (host:port, e.g. 127.0.0.1:9339) instead of on --listen")
+	f.StringVar(&o.MetricsListen, "metrics-listen", "", "serve GET /metrics on `ADDR` (host:port, e.g. 127.0.0.1:9339; at most "+fmt.Sprint(metricsMaxConns)+" connections); without it there are no metrics")
+	f.BoolVar(&o.Config.PublicMetrics, "metrics-public", false, "also serve GET /metrics on --listen: only where a firewall or proxy keeps that path from the internet")
+	d := rendezvous.DefaultHTTPLimits()
+	f.DurationVar(&o.HTTP.Timeout, "http-timeout", d.Timeout, "most time to read a plain HTTP request (headers, body, TLS handshake) and to write its response; websockets are not bound by it")
+	f.DurationVar(&o.HTTP.IdleTimeout, "http-idle-timeout", d.IdleTimeout, "how long a kept-alive HTTP connection may wait for its next request")
+	f.IntVar(&o.HTTP.ConnsPerIP, "tcp-conns-per-ip", d.ConnsPerIP, "most TCP connections open at once from one IP address (IPv6: one /64); a --trusted-proxy is exempt")
+	f.IntVar(&o.HTTP.MaxConns, "max-tcp-conns", 0, "most TCP connections open at once in all; 0: the open-file limit (ulimit -n) less a reserve")
 	f.DurationVar(&o.ShutdownTimeout, "shutdown-timeout", DefaultShutdownTimeout, "on SIGTERM, how long pairs already connecting may take to finish before they are cut (waiting clients are told to retry at once)")
 	f.StringVar(&o.TLSCert, "tls-cert", "", "serve TLS (wss://) with the PEM certificate chain in `FILE`; reloaded on SIGHUP")
 	f.StringVar(&o.TLSKey, "tls-key", "", "the PEM private key of --tls-cert, in `FILE`; reloaded on SIGHUP")
@@ -38,6 +52,19 @@ func (o *Options) validateOps() error {
 	if o.ShutdownTimeout <= 0 {
 		return usagef("--shutdown-timeout must be positive")
 	}
+	for _, l := range []struct {
+		name string
+		ok   bool
+	}{
+		{"http-timeout", o.HTTP.Timeout > 0},
+		{"http-idle-timeout", o.HTTP.IdleTimeout > 0},
+		{"tcp-conns-per-ip", o.HTTP.ConnsPerIP > 0},
+		{"max-tcp-conns", o.HTTP.MaxConns >= 0},
+	} {
+		if !l.ok {
+			return usagef("--%s must be positive", l.name)
+		}
+	}
 	o.Config.TrustedProxies = nil
 	for _, s := range o.TrustedProxies {
 		p, err := parseProxy(s)
@@ -46,7 +73,6 @@ func (o *Options) validateOps() error {
 		}
 		o.Config.TrustedProxies = append(o.Config.TrustedProxies, p)
 	}
-	o.Config.PrivateMetrics = o.MetricsListen != ""
 	return nil
 }
 

@@ -12,7 +12,6 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
-	"time"
 
 	"github.com/ferry-dev/ferry/rendezvous"
 )
@@ -62,7 +61,8 @@ func withTLS(ctx context.Context, ln net.Listener, opts *Options, logger *slog.L
 }
 
 // serveMetrics serves rz's metrics on --metrics-listen (if set) until the
-// returned stop is called.
+// returned stop is called, with the same timeouts and per-address limit as
+// the public listener and at most metricsMaxConns connections.
 func serveMetrics(ctx context.Context, opts *Options, rz *rendezvous.Server, logger *slog.Logger) (stop func(), err error) {
 	if opts.MetricsListen == "" {
 		return func() {}, nil
@@ -72,16 +72,37 @@ func serveMetrics(ctx context.Context, opts *Options, rz *rendezvous.Server, log
 	if err != nil {
 		return nil, fmt.Errorf("listen on %s for metrics: %w: pick another --metrics-listen", opts.MetricsListen, err)
 	}
+	limits := opts.HTTP
+	limits.MaxConns = metricsMaxConns
+	lln, err := rz.LimitListener(ln, "metrics", limits)
+	if err != nil {
+		_ = ln.Close()
+		return nil, err
+	}
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", rz.MetricsHandler())
-	srv := &http.Server{
-		Handler:           mux,
-		ReadHeaderTimeout: 10 * time.Second,
-		ErrorLog:          httpErrorLog(logger),
-	}
-	go func() { _ = srv.Serve(ln) }()
+	srv := rendezvous.NewHTTPServer(mux, limits, httpErrorLog(logger))
+	go func() { _ = srv.Serve(lln) }()
 	logger.Info("metrics listening", "addr", ln.Addr().String(), "path", "/metrics")
 	return func() { _ = srv.Close() }, nil
+}
+
+// httpLimits are the public listener's limits from the flags. Without
+// --max-tcp-conns, the open-file limit less a reserve bounds the connections,
+// leaving files for the TURN relay's allocations and the metrics listener.
+func httpLimits(opts *Options) rendezvous.HTTPLimits {
+	l := opts.HTTP
+	if l.MaxConns == 0 {
+		reserve := 0
+		if opts.TURN.Listen != "" {
+			reserve += opts.TURN.MaxAllocs
+		}
+		if opts.MetricsListen != "" {
+			reserve += metricsMaxConns
+		}
+		l.MaxConns = rendezvous.MaxConnsForFileLimit(reserve)
+	}
+	return l
 }
 
 // httpErrorLog is net/http's error log for the servers: failed TLS

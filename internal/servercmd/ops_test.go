@@ -42,6 +42,8 @@ func TestEnvironmentSetsFlags(t *testing.T) {
 	t.Setenv("FERRY_RENDEZVOUS_SLOT_LIFETIME", "5m")
 	t.Setenv("FERRY_RENDEZVOUS_TRUSTED_PROXY", "10.0.0.0/8, 127.0.0.1")
 	t.Setenv("FERRY_RENDEZVOUS_METRICS_LISTEN", "127.0.0.1:9339")
+	t.Setenv("FERRY_RENDEZVOUS_TCP_CONNS_PER_IP", "5")
+	t.Setenv("FERRY_RENDEZVOUS_HTTP_IDLE_TIMEOUT", "7s")
 	o, err := parse(t, "--listen", "127.0.0.1:2")
 	if err != nil {
 		t.Fatal(err)
@@ -57,8 +59,11 @@ func TestEnvironmentSetsFlags(t *testing.T) {
 	if len(o.Config.TrustedProxies) != 2 || o.Config.TrustedProxies[0] != want[0] || o.Config.TrustedProxies[1] != want[1] {
 		t.Errorf("trusted proxies %v, want %v", o.Config.TrustedProxies, want)
 	}
-	if !o.Config.PrivateMetrics {
-		t.Error("--metrics-listen did not take /metrics off the public listener")
+	if o.Config.PublicMetrics {
+		t.Error("/metrics is on the public listener without --metrics-public")
+	}
+	if o.HTTP.ConnsPerIP != 5 || o.HTTP.IdleTimeout != 7*time.Second {
+		t.Errorf("HTTP limits from the environment: %+v", o.HTTP)
 	}
 
 	t.Setenv("FERRY_RENDEZVOUS_MAX_SLOTS", "many")
@@ -104,6 +109,10 @@ func TestOpsUsageErrors(t *testing.T) {
 		{"--trusted-proxy", "10.0.0.0/33"},
 		{"--metrics-listen", "9339"},
 		{"--shutdown-timeout", "0s"},
+		{"--http-timeout", "0s"},
+		{"--http-idle-timeout", "-1s"},
+		{"--tcp-conns-per-ip", "0"},
+		{"--max-tcp-conns", "-1"},
 	} {
 		var stderr bytes.Buffer
 		if code := servercmd.Main(t.Context(), args, io.Discard, &stderr); code != servercmd.ExitUsage {
@@ -168,11 +177,15 @@ func get(t *testing.T, c *http.Client, url string) (int, string) {
 	return resp.StatusCode, string(b)
 }
 
+// TestMetricsEndpoints: /metrics is not on --listen by default (404, and
+// the log says how to serve it), only on --metrics-listen, or on --listen
+// too with --metrics-public.
 func TestMetricsEndpoints(t *testing.T) {
 	out, _ := server(t)
 	addr := out.waitFor(t, listeningText)[1]
-	if code, body := get(t, http.DefaultClient, "http://"+addr+"/metrics"); code != 200 || !strings.Contains(body, "ferry_rendezvous_connections_open 0") {
-		t.Fatalf("GET /metrics = %d:\n%s", code, body)
+	out.waitFor(t, regexp.MustCompile(`metrics not served: give --metrics-listen`))
+	if code, _ := get(t, http.DefaultClient, "http://"+addr+"/metrics"); code != http.StatusNotFound {
+		t.Errorf("GET /metrics on --listen by default = %d, want 404", code)
 	}
 
 	out, _ = server(t, "--metrics-listen", "127.0.0.1:0")
@@ -181,8 +194,15 @@ func TestMetricsEndpoints(t *testing.T) {
 	if code, _ := get(t, http.DefaultClient, "http://"+addr+"/metrics"); code != http.StatusNotFound {
 		t.Errorf("GET /metrics on --listen with --metrics-listen = %d, want 404", code)
 	}
-	if code, body := get(t, http.DefaultClient, "http://"+maddr+"/metrics"); code != 200 || !strings.Contains(body, "ferry_rendezvous_pairings_total 0") {
+	if code, body := get(t, http.DefaultClient, "http://"+maddr+"/metrics"); code != 200 || !strings.Contains(body, "ferry_rendezvous_pairings_total 0") ||
+		!strings.Contains(body, `ferry_rendezvous_tcp_connections_open{listener="metrics"} 1`) {
 		t.Errorf("GET /metrics on --metrics-listen = %d:\n%s", code, body)
+	}
+
+	out, _ = server(t, "--metrics-public")
+	addr = out.waitFor(t, listeningText)[1]
+	if code, body := get(t, http.DefaultClient, "http://"+addr+"/metrics"); code != 200 || !strings.Contains(body, "ferry_rendezvous_connections_open 0") {
+		t.Errorf("GET /metrics on --listen with --metrics-public = %d:\n%s", code, body)
 	}
 }
 
@@ -219,7 +239,7 @@ func servedCert(t *testing.T, addr string) *x509.Certificate {
 func TestTLSFromFiles(t *testing.T) {
 	dir := t.TempDir()
 	cert := certFiles(t, dir, "ferry test one")
-	out, stop := server(t, "--tls-cert", filepath.Join(dir, "cert.pem"), "--tls-key", filepath.Join(dir, "key.pem"))
+	out, stop := server(t, "--tls-cert", filepath.Join(dir, "cert.pem"), "--tls-key", filepath.Join(dir, "key.pem"), "--metrics-public")
 	out.waitFor(t, regexp.MustCompile(`msg="tls certificate loaded" subject="CN=ferry test one"`))
 	addr := out.waitFor(t, listeningText)[1]
 	hc := trusting(cert)
@@ -288,7 +308,7 @@ func TestTLSBadFiles(t *testing.T) {
 // allocations and relayed bytes; a real allocation with the credentials of
 // the welcome message shows up in them.
 func TestRelayMetrics(t *testing.T) {
-	out, _ := server(t, "--turn-listen", "127.0.0.1:0")
+	out, _ := server(t, "--turn-listen", "127.0.0.1:0", "--metrics-public")
 	addr := out.waitFor(t, listeningText)[1]
 	_, body := get(t, http.DefaultClient, "http://"+addr+"/metrics")
 	for _, want := range []string{"ferry_rendezvous_turn_allocations_open 0", "ferry_rendezvous_turn_relayed_bytes_total 0", "ferry_rendezvous_turn_allocations_total 0"} {

@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"time"
 
 	"github.com/ferry-dev/ferry/internal/buildinfo"
 	"github.com/ferry-dev/ferry/rendezvous"
@@ -25,12 +24,6 @@ func run(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w: is another server using that port? pick another with --listen", opts.Listen, err)
 	}
-	tlsLn, err := withTLS(ctx, ln, opts, logger)
-	if err != nil {
-		_ = ln.Close()
-		return err
-	}
-	ln = tlsLn
 	relaySrv, err := startTURN(ctx, &opts.TURN, &opts.Config, logger)
 	if err != nil {
 		_ = ln.Close()
@@ -46,17 +39,27 @@ func run(ctx context.Context, opts *Options) error {
 			return err
 		}
 	}
+	limits := httpLimits(opts)
+	// Connections are counted and refused on TCP, before any TLS handshake.
+	limited, err := rz.LimitListener(ln, "public", limits)
+	if err != nil {
+		_ = ln.Close()
+		return err
+	}
+	ln = limited
+	tlsLn, err := withTLS(ctx, ln, opts, logger)
+	if err != nil {
+		_ = ln.Close()
+		return err
+	}
+	ln = tlsLn
 	stopMetrics, err := serveMetrics(ctx, opts, rz, logger)
 	if err != nil {
 		_ = ln.Close()
 		return err
 	}
 	defer stopMetrics()
-	srv := &http.Server{
-		Handler:           rz,
-		ReadHeaderTimeout: 10 * time.Second,
-		ErrorLog:          httpErrorLog(logger),
-	}
+	srv := rendezvous.NewHTTPServer(rz, limits, httpErrorLog(logger))
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	cfg := rz.Config()
@@ -75,7 +78,15 @@ func run(ctx context.Context, opts *Options) error {
 		"ice_servers", len(cfg.ICEServers),
 		"tls", opts.TLSCert != "",
 		"trusted_proxies", len(cfg.TrustedProxies),
+		"http_timeout", limits.Timeout,
+		"http_idle_timeout", limits.IdleTimeout,
+		"tcp_conns_per_ip", limits.ConnsPerIP,
+		"max_tcp_conns", limits.MaxConns,
+		"metrics_public", cfg.PublicMetrics,
 	)
+	if opts.MetricsListen == "" && !cfg.PublicMetrics {
+		logger.Info("metrics not served: give --metrics-listen ADDR, e.g. 127.0.0.1:9339")
+	}
 
 	select {
 	case err := <-served:

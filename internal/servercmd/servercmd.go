@@ -39,6 +39,7 @@ type Options struct {
 	// Production (ops.go): TLS, reverse proxies, metrics, graceful restarts.
 	TLSCert, TLSKey string
 	MetricsListen   string
+	HTTP            rendezvous.HTTPLimits // --http-timeout, --http-idle-timeout, --tcp-conns-per-ip, --max-tcp-conns
 	TrustedProxies  []string
 	ShutdownTimeout time.Duration
 
