@@ -16,8 +16,7 @@ import (
 
 // Server pairs clients under slots and relays their messages. It is an
 // http.Handler serving the websocket endpoint (WSPath), GET /healthz, and 404
-// elsewhere (GET /metrics too, unless Config.PublicMetrics). Mount it at the
-// root of an http.Server from NewHTTPServer, on a listener from LimitListener.
+// elsewhere. Mount it at the root of an http.Server.
 type Server struct {
 	logger  *slog.Logger
 	cfg     Config
@@ -36,9 +35,10 @@ type Server struct {
 	cutting  bool // Shutdown's deadline passed: pairs still running are cut
 	conns    map[*serverConn]struct{}
 	slots    map[string]*slot
-	slotNums slotNumbers // the shortest free slot (slotnums.go)
+	slotNums slotNumbers // draws the slot of a new code (slotnums.go)
 	slotRate *perMinute
 	joinRate *perMinute
+	lim      addrLimits // the other per-address limits (addrlimits.go)
 }
 
 // Timeouts of the server's own writes and closes.
@@ -66,6 +66,7 @@ func NewServer(logger *slog.Logger, cfg Config) *Server {
 		slots:        make(map[string]*slot),
 		slotRate:     newPerMinute(cfg.SlotsPerIPPerMinute),
 		joinRate:     newPerMinute(cfg.JoinsPerIPPerMinute),
+		lim:          newAddrLimits(cfg),
 	}
 }
 
@@ -78,7 +79,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case r.URL.Path == "/healthz":
 		s.serveHealth(w, r)
 		return
-	case r.URL.Path == "/metrics" && s.cfg.PublicMetrics:
+	case r.URL.Path == "/metrics" && !s.cfg.PrivateMetrics:
 		s.MetricsHandler().ServeHTTP(w, r)
 		return
 	}
@@ -235,13 +236,6 @@ const wsBufferSize = 1024
 func (h *hijackRecorder) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	c, rw, err := http.NewResponseController(h.ResponseWriter).Hijack()
 	h.conn = c
-	if err == nil {
-		// The upgrade response is out. From here the websocket lives by the
-		// server's own timeouts (idle, pings, writeTimeout), not by the
-		// http.Server's ReadTimeout and WriteTimeout (net/http clears them
-		// on hijack today; this keeps it so whatever net/http does).
-		_ = c.SetDeadline(time.Time{})
-	}
 	if err == nil && rw.Reader.Buffered() == 0 && rw.Writer.Buffered() == 0 {
 		rw = bufio.NewReadWriter(bufio.NewReaderSize(c, wsBufferSize), bufio.NewWriterSize(c, wsBufferSize))
 	}

@@ -80,10 +80,12 @@ func ParseTURNUsername(username string) (expiry time.Time, id string, err error)
 }
 
 // turnUserID names the user behind address ip for the TURN server's
-// per-user limits, without revealing the address.
+// per-user limits, without revealing the address. It is keyed like every
+// per-address limit (addrKey): an IPv6 client counts by its /64, so that one
+// subscriber cannot collect a user id per address of its prefix.
 func turnUserID(secret, ip string) string {
 	mac := hmac.New(sha1.New, []byte(secret))
-	mac.Write([]byte("ferry-turn-user\x00" + ip))
+	mac.Write([]byte("ferry-turn-user\x00" + addrKey(ip)))
 	return strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(mac.Sum(nil)[:10]))
 }
 

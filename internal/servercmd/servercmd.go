@@ -155,6 +155,7 @@ shutdown, 1 failure, 2 usage error.`,
 	f.IntVar(&c.SlotsPerIPPerMinute, "slots-per-ip", d.SlotsPerIPPerMinute, "most new codes per IP address per minute")
 	f.IntVar(&c.JoinsPerIPPerMinute, "joins-per-ip", d.JoinsPerIPPerMinute, "most attempts to use a code per IP address per minute")
 	f.DurationVar(&c.IdleTimeout, "idle-timeout", d.IdleTimeout, "how long a client may stay connected without asking for or using a code")
+	f.IntVar(&c.FailedJoinsPerIPPerMinute, "failed-joins-per-ip", d.FailedJoinsPerIPPerMinute, "most pairings per IP address (IPv6: per /64) per minute that a receiver starts and does not finish; each ends a sender's wait")
 	setHelp(cmd)
 	return cmd
 }
@@ -184,6 +185,7 @@ func (o *Options) validate() error {
 		{"slots-per-ip", c.SlotsPerIPPerMinute > 0},
 		{"joins-per-ip", c.JoinsPerIPPerMinute > 0},
 		{"idle-timeout", c.IdleTimeout > 0},
+		{"failed-joins-per-ip", c.FailedJoinsPerIPPerMinute > 0},
 	} {
 		if !l.ok {
 			want := "positive"

@@ -111,7 +111,8 @@ func TestServeHealthzAndShutDownOnCancel(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	if slot, err := c.Allocate(cctx); err != nil || slot != "1" {
+	slot, err := c.Allocate(cctx)
+	if err != nil || slot == "" { // drawn at random (rendezvous/slotnums.go)
 		t.Fatalf("Allocate = %q, %v", slot, err)
 	}
 
@@ -130,7 +131,7 @@ func TestServeHealthzAndShutDownOnCancel(t *testing.T) {
 	if _, err := http.Get("http://" + addr + "/healthz"); err == nil {
 		t.Error("still serving after shutdown")
 	}
-	for _, want := range []string{`msg="slot allocated" slot=1`, `msg="shutting down"`, `msg=stopped`} {
+	for _, want := range []string{`msg="slot allocated" slot=` + slot + ` `, `msg="shutting down"`, `msg=stopped`} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("log lacks %s:\n%s", want, out)
 		}
