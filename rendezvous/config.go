@@ -50,9 +50,12 @@ type Config struct {
 	// names the client (--trusted-proxy). Per-IP limits and logs use the TCP
 	// peer's address unless it is in one of these (see clientip.go).
 	TrustedProxies []netip.Prefix
-	// PrivateMetrics keeps GET /metrics off the server's own handler: the
-	// caller mounts MetricsHandler elsewhere (--metrics-listen).
-	PrivateMetrics bool
+	// PublicMetrics serves GET /metrics on the server's own handler, next to
+	// the websocket endpoint (--metrics-public). Off by default: metrics tell
+	// anyone how busy the server is and what it refuses, so they are served
+	// only where the caller mounts MetricsHandler (--metrics-listen), and
+	// never by the embedded server of ferry send.
+	PublicMetrics bool
 }
 
 // DefaultConfig returns the defaults that a zero Config field stands for.

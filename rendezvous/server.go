@@ -16,7 +16,8 @@ import (
 
 // Server pairs clients under slots and relays their messages. It is an
 // http.Handler serving the websocket endpoint (WSPath), GET /healthz, and 404
-// elsewhere. Mount it at the root of an http.Server.
+// elsewhere (GET /metrics too, unless Config.PublicMetrics). Mount it at the
+// root of an http.Server from NewHTTPServer, on a listener from LimitListener.
 type Server struct {
 	logger  *slog.Logger
 	cfg     Config
@@ -79,7 +80,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case r.URL.Path == "/healthz":
 		s.serveHealth(w, r)
 		return
-	case r.URL.Path == "/metrics" && !s.cfg.PrivateMetrics:
+	case r.URL.Path == "/metrics" && s.cfg.PublicMetrics:
 		s.MetricsHandler().ServeHTTP(w, r)
 		return
 	}
@@ -236,6 +237,13 @@ const wsBufferSize = 1024
 func (h *hijackRecorder) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	c, rw, err := http.NewResponseController(h.ResponseWriter).Hijack()
 	h.conn = c
+	if err == nil {
+		// The upgrade response is out. From here the websocket lives by the
+		// server's own timeouts (idle, pings, writeTimeout), not by the
+		// http.Server's ReadTimeout and WriteTimeout (net/http clears them
+		// on hijack today; this keeps it so whatever net/http does).
+		_ = c.SetDeadline(time.Time{})
+	}
 	if err == nil && rw.Reader.Buffered() == 0 && rw.Writer.Buffered() == 0 {
 		rw = bufio.NewReadWriter(bufio.NewReaderSize(c, wsBufferSize), bufio.NewWriterSize(c, wsBufferSize))
 	}
