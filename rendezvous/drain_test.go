@@ -32,8 +32,11 @@ func TestShutdownDrainsPairs(t *testing.T) {
 	_, err = rendezvous.Dial(ctx, srv.URL)
 	wantErr(t, err, rendezvous.ErrUnreachable, restarting)
 
-	// The pair finishes its handshake during the drain.
-	exchange(t, sender, receiver)
+	// The pair finishes its handshake during the drain: three flights and
+	// the sender's first sealed message make it a successful pairing.
+	for range 4 {
+		exchange(t, sender, receiver)
+	}
 	select {
 	case err := <-shut:
 		t.Fatalf("Shutdown returned (%v) while a pair was still in its handshake", err)

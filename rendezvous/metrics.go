@@ -17,7 +17,7 @@ import (
 //	ferry_rendezvous_connections_open                 gauge    websocket connections open now
 //	ferry_rendezvous_connections_total                counter  websocket connections accepted
 //	ferry_rendezvous_slots{state}                     gauge    codes in use: state waiting (a sender, no receiver yet) or paired
-//	ferry_rendezvous_pairings_total                   counter  receivers that met their sender
+//	ferry_rendezvous_pairings_total                   counter  pairings that succeeded: the PAKE ran and the sender went on (slots.go, successMessages)
 //	ferry_rendezvous_pairings_failed_total{reason}    counter  codes that did not lead to a finished pairing, by reason (pairingFailReasons)
 //	ferry_rendezvous_signaling_messages_total         counter  relay messages passed between the two sides
 //	ferry_rendezvous_signaling_bytes_total            counter  bytes of those messages (their sealed bodies)
@@ -26,19 +26,22 @@ import (
 
 const metricsPrefix = "ferry_rendezvous_"
 
-// Reasons of ferry_rendezvous_pairings_failed_total. A pair that met and
-// then hit handshake-timeout or max-messages-per-slot is also in
-// pairings_total; the other reasons are codes that never paired.
+// Reasons of ferry_rendezvous_pairings_failed_total. A pair that succeeded
+// and then hit handshake-timeout or max-messages-per-slot is also in
+// pairings_total; the other reasons are codes that never succeeded.
 var pairingFailReasons = []string{
-	failNoSuchSlot, failSlotUsed, failAbandoned, limitNames[codeLimitSlotLifetime],
+	failNoSuchSlot, failSlotUsed, failAbandoned, failLeftBeforePAKE, failWrongCode,
+	limitNames[codeLimitFailedJoins], limitNames[codeLimitSlotLifetime],
 	limitNames[codeLimitHandshake], limitNames[codeLimitMessages], failShuttingDown,
 }
 
 const (
-	failNoSuchSlot   = "no_such_slot"  // a receiver's code matched no waiting sender
-	failSlotUsed     = "slot_used"     // a receiver came to a code someone else already used
-	failAbandoned    = "abandoned"     // the sender left before a receiver came
-	failShuttingDown = "shutting_down" // the server stopped first
+	failNoSuchSlot     = "no_such_slot"     // a receiver's code matched no waiting sender
+	failSlotUsed       = "slot_used"        // a receiver came to a code someone else already used
+	failAbandoned      = "abandoned"        // the sender left before a receiver came
+	failLeftBeforePAKE = "left_before_pake" // paired, and one side left before the receiver sent its key share (a joiner that leaves at once, or sends garbage)
+	failWrongCode      = "wrong_code"       // paired, the PAKE ran (the receiver sent its share) and the sender never went on: a wrong code, or a guess
+	failShuttingDown   = "shutting_down"    // the server stopped first
 )
 
 // limitNames are the limit labels: the limits' flags without dashes.
@@ -84,11 +87,11 @@ func newMetrics() *metrics {
 		}),
 		pairings: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: metricsPrefix + "pairings_total",
-			Help: "Receivers that met the sender waiting under their code.",
+			Help: "Pairings that succeeded: the receiver knew the code's words (the sender went on after the PAKE's key confirmation).",
 		}),
 		pairingsFailed: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: metricsPrefix + "pairings_failed_total",
-			Help: "Codes that did not lead to a finished pairing, by reason: no_such_slot, slot_used, abandoned (the sender left first), shutting_down, or the limit that ended them.",
+			Help: "Codes that did not lead to a successful pairing, by reason: no_such_slot, slot_used, abandoned (the sender left first), left_before_pake (paired, then one side left before the receiver's key share), wrong_code (the PAKE failed: a wrong code or a guess), failed_joins_per_ip (a join refused: its address ended too many waits), shutting_down, or the limit that ended them.",
 		}, []string{"reason"}),
 		messages: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: metricsPrefix + "signaling_messages_total",

@@ -118,9 +118,14 @@ func TestMetricsMove(t *testing.T) {
 	m.want(t, `ferry_rendezvous_connections_open`, 2)
 	m.want(t, `ferry_rendezvous_slots{state="waiting"}`, 0)
 	m.want(t, `ferry_rendezvous_slots{state="paired"}`, 1)
-	m.want(t, `ferry_rendezvous_pairings_total`, 1)
+	m.want(t, `ferry_rendezvous_pairings_total`, 0) // not before the sender's 4th message
 	m.want(t, `ferry_rendezvous_signaling_messages_total`, 2)
 	m.want(t, `ferry_rendezvous_signaling_bytes_total`, 8)
+	exchange(t, sender, receiver)
+	exchange(t, sender, receiver) // the handshake's three flights
+	exchange(t, sender, receiver) // and the sender's first sealed message
+	m = scrape(t, base)
+	m.want(t, `ferry_rendezvous_pairings_total`, 1)
 
 	// Refusals: a code nobody waits under, a code already used, one code
 	// too many from this address, a client of another version.

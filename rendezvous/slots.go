@@ -131,7 +131,6 @@ func (s *Server) join(c *serverConn, name string) *protoError {
 	s.lim.failedJoins.allow(c.key, now) // not full: checked above, under the same lock
 	s.metrics.waiting.Dec()
 	s.metrics.paired.Inc()
-	s.metrics.pairings.Inc()
 	c.role, c.slot = roleReceiver, sl
 	c.idle.Stop()
 	sl.timer.Stop()
@@ -174,6 +173,7 @@ func (s *Server) relay(c *serverConn, body []byte) *protoError {
 		if sl.fromSender == successMessages && !sl.succeeded {
 			sl.succeeded = true
 			s.lim.failedJoins.refund(peer.key, sl.joined, time.Now())
+			s.metrics.pairings.Inc()
 		}
 	} else {
 		sl.fromReceiver++
@@ -207,6 +207,8 @@ func (s *Server) leave(c *serverConn) {
 			s.metrics.pairingFailed(failShuttingDown)
 		case peer == nil:
 			s.metrics.pairingFailed(failAbandoned)
+		case !sl.succeeded:
+			s.metrics.pairingFailed(sl.failure())
 		}
 		s.dropSlot(sl, reason)
 	}
@@ -217,6 +219,16 @@ func (s *Server) leave(c *serverConn) {
 		// handshake in the drain ends as it always does.
 		s.shutPeerLeft(peer)
 	}
+}
+
+// failure says why a pair that one side left never succeeded: the receiver
+// left (or sent garbage, or its sender left) before it even sent its key
+// share, or the PAKE ran and failed: a wrong code, or a guess.
+func (sl *slot) failure() string {
+	if sl.fromReceiver < 2 { // hello, share
+		return failLeftBeforePAKE
+	}
+	return failWrongCode
 }
 
 // expireSlot ends sl when its timer fires: code says which limit it hit.
