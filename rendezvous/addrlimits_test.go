@@ -60,3 +60,51 @@ func TestPerIPLimitsCountIPv6Per64(t *testing.T) {
 		wantErr(t, err, rendezvous.ErrNoSuchSlot)
 	})
 }
+
+// TestLimitWaitingPerIP: one address (an IPv6 /64) has at most
+// --waiting-per-ip senders waiting at once; one that pairs or leaves makes
+// room, and other addresses are not affected.
+func TestLimitWaitingPerIP(t *testing.T) {
+	srv, log := start(t, rendezvous.Config{WaitingPerIP: 2, TrustedProxies: behindProxy})
+	ctx := testCtx(t)
+	full := func(ip string) {
+		t.Helper()
+		_, err := mustDialFrom(t, srv.URL, ip).Allocate(ctx)
+		wantErr(t, err, rendezvous.ErrLimit, "at most 2 at once", "--waiting-per-ip")
+	}
+	_, slotA := waitingSender(t, srv.URL, "2001:db8:0:1::1")
+	b, slotB := waitingSender(t, srv.URL, "2001:db8:0:1::2")
+	full("2001:db8:0:1:ffff::3")
+	err := mustDialFrom(t, srv.URL, "2001:db8:0:1::4").Claim(ctx, "4242")
+	wantErr(t, err, rendezvous.ErrLimit, "--waiting-per-ip")
+	waitingSender(t, srv.URL, "2001:db8:0:2::1") // another /64
+
+	// A receiver joins a's code: a no longer waits, so there is room.
+	if err := mustDialFrom(t, srv.URL, "192.0.2.1").Join(ctx, slotA); err != nil {
+		t.Fatal(err)
+	}
+	waitingSender(t, srv.URL, "2001:db8:0:1::5")
+	full("2001:db8:0:1::6")
+	// A waiting sender that leaves makes room too.
+	_ = b.Close()
+	log.waitFor(t, 1, "slot freed", "slot", slotB)
+	waitingSender(t, srv.URL, "2001:db8:0:1::7")
+	full("2001:db8:0:1::8")
+}
+
+// TestLimitConnsPerIP: one address (an IPv6 /64, as X-Forwarded-For from a
+// trusted proxy names it) has at most --conns-per-ip connections open at
+// once; closing one makes room.
+func TestLimitConnsPerIP(t *testing.T) {
+	srv, log := start(t, rendezvous.Config{ConnsPerIP: 2, TrustedProxies: behindProxy})
+	first := mustDialFrom(t, srv.URL, "2001:db8:0:1::1")
+	mustDialFrom(t, srv.URL, "2001:db8:0:1::2")
+	_, err := dialFrom(t, srv.URL, "2001:db8:0:1::3")
+	wantErr(t, err, rendezvous.ErrLimit, "at most 2 at once", "--conns-per-ip")
+	mustDialFrom(t, srv.URL, "2001:db8:0:2::1") // another /64
+	mustDialFrom(t, srv.URL, "192.0.2.1")
+
+	_ = first.Close()
+	log.waitFor(t, 1, "connection closed", "ip", "2001:db8:0:1::1")
+	mustDialFrom(t, srv.URL, "2001:db8:0:1::4")
+}

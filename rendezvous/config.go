@@ -45,6 +45,14 @@ type Config struct {
 	// sender's wait, so this bounds how many waiting senders one address can
 	// end per minute, by leaving, by garbage or by guessing the words.
 	FailedJoinsPerIPPerMinute int
+	// WaitingPerIP bounds the senders from one address (IPv6: one /64)
+	// waiting for their receivers at once (--waiting-per-ip), so that a few
+	// addresses cannot fill MaxSlots for a whole SlotLifetime.
+	WaitingPerIP int
+	// ConnsPerIP bounds the websocket connections open at once from one
+	// address (IPv6: one /64), as clientIP names it: behind a trusted proxy,
+	// the client in X-Forwarded-For (--conns-per-ip).
+	ConnsPerIP int
 
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For header
 	// names the client (--trusted-proxy). Per-IP limits and logs use the TCP
@@ -71,6 +79,8 @@ func DefaultConfig() Config {
 		IdleTimeout:         30 * time.Second,
 
 		FailedJoinsPerIPPerMinute: 5,
+		WaitingPerIP:              20,
+		ConnsPerIP:                64,
 	}
 }
 
@@ -109,6 +119,12 @@ func (c Config) withDefaults() Config {
 	if c.FailedJoinsPerIPPerMinute <= 0 {
 		c.FailedJoinsPerIPPerMinute = d.FailedJoinsPerIPPerMinute
 	}
+	if c.WaitingPerIP <= 0 {
+		c.WaitingPerIP = d.WaitingPerIP
+	}
+	if c.ConnsPerIP <= 0 {
+		c.ConnsPerIP = d.ConnsPerIP
+	}
 	return c
 }
 
@@ -133,6 +149,10 @@ func (c Config) limitError(code string) *protoError {
 		msg = fmt.Sprintf("too many attempts to use a code from your address: at most %d per minute (server flag --joins-per-ip); wait a minute and try again", c.JoinsPerIPPerMinute)
 	case codeLimitIdle:
 		msg = fmt.Sprintf("connected for %s without asking for or using a code (server flag --idle-timeout)", c.IdleTimeout)
+	case codeLimitWaitingPerIP:
+		msg = fmt.Sprintf("too many codes waiting from your address: at most %d at once (server flag --waiting-per-ip); use a code you have, or let one expire", c.WaitingPerIP)
+	case codeLimitConnsPerIP:
+		msg = fmt.Sprintf("too many connections from your address: at most %d at once (server flag --conns-per-ip); close some and try again", c.ConnsPerIP)
 	case codeLimitFailedJoins:
 		msg = fmt.Sprintf("too many codes used from your address without finishing the pairing: at most %d per minute (server flag --failed-joins-per-ip); check the code with the sender, wait a minute and try again", c.FailedJoinsPerIPPerMinute)
 	default:

@@ -55,6 +55,8 @@ var limitNames = map[string]string{
 	codeLimitJoinsPerIP:   "joins_per_ip",
 	codeLimitIdle:         "idle_timeout",
 	codeLimitFailedJoins:  "failed_joins_per_ip",
+	codeLimitWaitingPerIP: "waiting_per_ip",
+	codeLimitConnsPerIP:   "conns_per_ip",
 }
 
 // metrics are the server's counters; the server updates them as things

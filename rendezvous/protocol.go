@@ -90,6 +90,8 @@ const (
 	codeLimitJoinsPerIP   = "limit_joins_per_ip"
 	codeLimitIdle         = "limit_idle_timeout"
 	codeLimitFailedJoins  = "limit_failed_joins_per_ip"
+	codeLimitWaitingPerIP = "limit_waiting_per_ip"
+	codeLimitConnsPerIP   = "limit_conns_per_ip"
 )
 
 // maxWireSlotLen bounds a slot on the wire: 1 to maxWireSlotLen ASCII digits.

@@ -91,6 +91,14 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 		_ = ws.Close(websocket.StatusGoingAway, codeShuttingDown)
 		return
 	}
+	if s.lim.conns[c.key] >= s.cfg.ConnsPerIP {
+		s.mu.Unlock()
+		perr := s.hitLimit(codeLimitConnsPerIP)
+		s.logger.Info("rejected", "conn", c.id, "ip", c.ip, "code", perr.code, "reason", perr.msg)
+		s.shut(c, perr) // in place of the welcome: the client reads it as the server's answer
+		return
+	}
+	s.lim.conns.inc(c.key)
 	s.wg.Add(1)
 	s.conns[c] = struct{}{}
 	s.metrics.connsOpen.Inc()

@@ -50,6 +50,10 @@ func (s *Server) openSlot(c *serverConn, name string) *protoError {
 		s.mu.Unlock()
 		return s.hitLimit(codeLimitSlots)
 	}
+	if s.lim.waiting[c.key] >= s.cfg.WaitingPerIP {
+		s.mu.Unlock()
+		return s.hitLimit(codeLimitWaitingPerIP)
+	}
 	claimed := name != ""
 	if !claimed {
 		name = s.freeSlot(len(s.slots))
@@ -59,6 +63,7 @@ func (s *Server) openSlot(c *serverConn, name string) *protoError {
 	}
 	sl := &slot{name: name, sender: c}
 	s.slots[name] = sl
+	s.lim.waiting.inc(c.key)
 	s.metrics.waiting.Inc()
 	c.role, c.slot = roleSender, sl
 	c.idle.Stop()
@@ -129,6 +134,7 @@ func (s *Server) join(c *serverConn, name string) *protoError {
 	sl.receiver = c
 	sl.joined = now
 	s.lim.failedJoins.allow(c.key, now) // not full: checked above, under the same lock
+	s.lim.waiting.dec(sl.sender.key)
 	s.metrics.waiting.Dec()
 	s.metrics.paired.Inc()
 	c.role, c.slot = roleReceiver, sl
@@ -193,6 +199,7 @@ func (s *Server) relay(c *serverConn, body []byte) *protoError {
 func (s *Server) leave(c *serverConn) {
 	s.mu.Lock()
 	delete(s.conns, c)
+	s.lim.conns.dec(c.key)
 	c.idle.Stop()
 	sl := c.slot
 	var peer *serverConn
@@ -269,6 +276,7 @@ func (s *Server) dropSlot(sl *slot, reason string) {
 	if s.slots[sl.name] == sl {
 		delete(s.slots, sl.name)
 		if sl.receiver == nil {
+			s.lim.waiting.dec(sl.sender.key)
 			s.metrics.waiting.Dec()
 		} else {
 			s.metrics.paired.Dec()

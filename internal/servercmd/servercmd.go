@@ -155,6 +155,8 @@ shutdown, 1 failure, 2 usage error.`,
 	f.IntVar(&c.SlotsPerIPPerMinute, "slots-per-ip", d.SlotsPerIPPerMinute, "most new codes per IP address per minute")
 	f.IntVar(&c.JoinsPerIPPerMinute, "joins-per-ip", d.JoinsPerIPPerMinute, "most attempts to use a code per IP address per minute")
 	f.DurationVar(&c.IdleTimeout, "idle-timeout", d.IdleTimeout, "how long a client may stay connected without asking for or using a code")
+	f.IntVar(&c.WaitingPerIP, "waiting-per-ip", d.WaitingPerIP, "most senders per IP address (IPv6: per /64) waiting for their receivers at once")
+	f.IntVar(&c.ConnsPerIP, "conns-per-ip", d.ConnsPerIP, "most websocket connections per IP address (IPv6: per /64) open at once; behind a --trusted-proxy, per forwarded client")
 	f.IntVar(&c.FailedJoinsPerIPPerMinute, "failed-joins-per-ip", d.FailedJoinsPerIPPerMinute, "most pairings per IP address (IPv6: per /64) per minute that a receiver starts and does not finish; each ends a sender's wait")
 	setHelp(cmd)
 	return cmd
@@ -186,6 +188,8 @@ func (o *Options) validate() error {
 		{"joins-per-ip", c.JoinsPerIPPerMinute > 0},
 		{"idle-timeout", c.IdleTimeout > 0},
 		{"failed-joins-per-ip", c.FailedJoinsPerIPPerMinute > 0},
+		{"waiting-per-ip", c.WaitingPerIP > 0},
+		{"conns-per-ip", c.ConnsPerIP > 0},
 	} {
 		if !l.ok {
 			want := "positive"
