@@ -22,6 +22,11 @@ type Config struct {
 	// MaxMessagesPerSlot bounds the relay messages a pair may exchange, both
 	// directions together (--max-messages-per-slot).
 	MaxMessagesPerSlot int
+	// MaxBytesPerSlot bounds the bytes of relay message bodies a pair may
+	// exchange, both directions together (--max-bytes-per-slot): signaling
+	// needs kilobytes (a real ferry --parallel 8 relayed 22 KB in 92
+	// messages), so the server is no bulk relay.
+	MaxBytesPerSlot int
 	// SlotLifetime is how long a sender may wait for a receiver (--slot-lifetime).
 	SlotLifetime time.Duration
 	// HandshakeTimeout is how long a pair may stay connected after pairing
@@ -71,6 +76,7 @@ func DefaultConfig() Config {
 	return Config{
 		MaxMessageSize:      64 << 10,
 		MaxMessagesPerSlot:  256,
+		MaxBytesPerSlot:     128 << 10,
 		SlotLifetime:        time.Hour,
 		HandshakeTimeout:    2 * time.Minute,
 		MaxSlots:            10000,
@@ -97,6 +103,9 @@ func (c Config) withDefaults() Config {
 	c.MaxMessageSize = max(c.MaxMessageSize, minMaxMessageSize)
 	if c.MaxMessagesPerSlot <= 0 {
 		c.MaxMessagesPerSlot = d.MaxMessagesPerSlot
+	}
+	if c.MaxBytesPerSlot <= 0 {
+		c.MaxBytesPerSlot = d.MaxBytesPerSlot
 	}
 	if c.SlotLifetime <= 0 {
 		c.SlotLifetime = d.SlotLifetime
@@ -137,6 +146,8 @@ func (c Config) limitError(code string) *protoError {
 		msg = fmt.Sprintf("message too large: the rendezvous server accepts messages of at most %d bytes (server flag --max-message-size)", c.MaxMessageSize)
 	case codeLimitMessages:
 		msg = fmt.Sprintf("too many messages: the rendezvous server relays at most %d messages per code (server flag --max-messages-per-slot); start again with a new code", c.MaxMessagesPerSlot)
+	case codeLimitBytes:
+		msg = fmt.Sprintf("too much signaling: the rendezvous server relays at most %d bytes per code (server flag --max-bytes-per-slot); start again with a new code", c.MaxBytesPerSlot)
 	case codeLimitSlotLifetime:
 		msg = fmt.Sprintf("nobody used the code within %s (server flag --slot-lifetime); send again for a new code", c.SlotLifetime)
 	case codeLimitHandshake:

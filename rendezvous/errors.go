@@ -60,6 +60,7 @@ var fallbackMessages = map[string]string{
 	codeLimitSlotsPerIP:   "too many new codes from your address (server flag --slots-per-ip); wait a minute and try again",
 	codeLimitJoinsPerIP:   "too many attempts to use a code from your address (server flag --joins-per-ip); wait a minute and try again",
 	codeLimitIdle:         "connected too long without asking for or using a code (server flag --idle-timeout)",
+	codeLimitBytes:        "too much signaling for one code (server flag --max-bytes-per-slot); start again with a new code",
 	codeLimitWaitingPerIP: "too many codes waiting from your address (server flag --waiting-per-ip); use a code you have, or let one expire",
 	codeLimitConnsPerIP:   "too many connections from your address (server flag --conns-per-ip); close some and try again",
 	codeLimitFailedJoins:  "too many codes used from your address without finishing the pairing (server flag --failed-joins-per-ip); wait a minute and try again",

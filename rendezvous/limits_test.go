@@ -41,6 +41,33 @@ func TestLimitMessagesPerSlot(t *testing.T) {
 	}
 }
 
+// TestLimitBytesPerSlot: a pair that relays more than --max-bytes-per-slot,
+// both ways together, is cut, and both sides hear which flag; what came
+// before the cap arrived.
+func TestLimitBytesPerSlot(t *testing.T) {
+	srv, _ := start(t, rendezvous.Config{MaxBytesPerSlot: 10000})
+	sender, receiver, _ := pair(t, srv.URL)
+	ctx := testCtx(t)
+	chunk := bytes.Repeat([]byte("x"), 3000)
+	for _, d := range []struct{ from, to *rendezvous.Conn }{{sender, receiver}, {receiver, sender}, {sender, receiver}} {
+		if err := d.from.Send(ctx, chunk); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := d.to.Recv(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// 9,000 bytes relayed; 3,000 more would pass the cap.
+	if err := receiver.Send(ctx, chunk); err != nil {
+		t.Fatal(err)
+	}
+	for name, c := range map[string]*rendezvous.Conn{"sender": sender, "receiver": receiver} {
+		err := recvErr(t, c)
+		t.Logf("%s: %v", name, err)
+		wantErr(t, err, rendezvous.ErrLimit, "at most 10000 bytes per code", "--max-bytes-per-slot")
+	}
+}
+
 func TestLimitSlotLifetime(t *testing.T) {
 	srv, log := start(t, rendezvous.Config{SlotLifetime: 100 * time.Millisecond})
 	ctx := testCtx(t)

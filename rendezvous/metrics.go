@@ -32,7 +32,7 @@ const metricsPrefix = "ferry_rendezvous_"
 var pairingFailReasons = []string{
 	failNoSuchSlot, failSlotUsed, failAbandoned, failLeftBeforePAKE, failWrongCode,
 	limitNames[codeLimitFailedJoins], limitNames[codeLimitSlotLifetime],
-	limitNames[codeLimitHandshake], limitNames[codeLimitMessages], failShuttingDown,
+	limitNames[codeLimitHandshake], limitNames[codeLimitMessages], limitNames[codeLimitBytes], failShuttingDown,
 }
 
 const (
@@ -57,6 +57,7 @@ var limitNames = map[string]string{
 	codeLimitFailedJoins:  "failed_joins_per_ip",
 	codeLimitWaitingPerIP: "waiting_per_ip",
 	codeLimitConnsPerIP:   "conns_per_ip",
+	codeLimitBytes:        "max_bytes_per_slot",
 }
 
 // metrics are the server's counters; the server updates them as things

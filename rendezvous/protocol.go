@@ -92,6 +92,7 @@ const (
 	codeLimitFailedJoins  = "limit_failed_joins_per_ip"
 	codeLimitWaitingPerIP = "limit_waiting_per_ip"
 	codeLimitConnsPerIP   = "limit_conns_per_ip"
+	codeLimitBytes        = "limit_bytes_per_slot"
 )
 
 // maxWireSlotLen bounds a slot on the wire: 1 to maxWireSlotLen ASCII digits.

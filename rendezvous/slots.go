@@ -9,6 +9,7 @@ type slot struct {
 	sender   *serverConn
 	receiver *serverConn // nil while waiting
 	messages int         // relay messages so far, both directions
+	bytes    int         // bytes of their bodies, both directions
 	timer    *time.Timer // slot lifetime while waiting, handshake timeout once paired
 
 	fromSender, fromReceiver int       // relay messages each side sent
@@ -165,15 +166,23 @@ func (s *Server) relay(c *serverConn, body []byte) *protoError {
 		return &protoError{code: codeUnexpected, msg: "relay before the two sides were paired"}
 	}
 	peer := sl.other(c)
-	if sl.messages >= s.cfg.MaxMessagesPerSlot {
-		s.dropSlot(sl, "messages per slot limit")
+	limit := ""
+	switch {
+	case sl.messages >= s.cfg.MaxMessagesPerSlot:
+		limit = codeLimitMessages
+	case sl.bytes+len(body) > s.cfg.MaxBytesPerSlot:
+		limit = codeLimitBytes
+	}
+	if limit != "" {
+		s.dropSlot(sl, limitNames[limit])
 		s.mu.Unlock()
-		s.metrics.pairingFailed(limitNames[codeLimitMessages])
-		perr := s.hitLimit(codeLimitMessages)
+		s.metrics.pairingFailed(limitNames[limit])
+		perr := s.hitLimit(limit)
 		s.shut(peer, perr)
 		return perr
 	}
 	sl.messages++
+	sl.bytes += len(body)
 	if c == sl.sender {
 		sl.fromSender++
 		if sl.fromSender == successMessages && !sl.succeeded {

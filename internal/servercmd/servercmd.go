@@ -149,6 +149,7 @@ shutdown, 1 failure, 2 usage error.`,
 	c := &opts.Config
 	f.IntVar(&c.MaxMessageSize, "max-message-size", d.MaxMessageSize, "largest websocket message a client may send, in bytes (at least 1024)")
 	f.IntVar(&c.MaxMessagesPerSlot, "max-messages-per-slot", d.MaxMessagesPerSlot, "most messages the two sides of a code may relay, both ways together")
+	f.IntVar(&c.MaxBytesPerSlot, "max-bytes-per-slot", d.MaxBytesPerSlot, "most bytes of messages the two sides of a code may relay, both ways together")
 	f.DurationVar(&c.SlotLifetime, "slot-lifetime", d.SlotLifetime, "how long a sender may wait for its receiver")
 	f.DurationVar(&c.HandshakeTimeout, "handshake-timeout", d.HandshakeTimeout, "how long a pair may stay connected after meeting")
 	f.IntVar(&c.MaxSlots, "max-slots", d.MaxSlots, "most codes in use at once")
@@ -181,6 +182,7 @@ func (o *Options) validate() error {
 	}{
 		{"max-message-size", c.MaxMessageSize >= 1024},
 		{"max-messages-per-slot", c.MaxMessagesPerSlot > 0},
+		{"max-bytes-per-slot", c.MaxBytesPerSlot > 0},
 		{"slot-lifetime", c.SlotLifetime > 0},
 		{"handshake-timeout", c.HandshakeTimeout > 0},
 		{"max-slots", c.MaxSlots > 0},
