@@ -34,7 +34,6 @@ var errConnClosed = errors.New("rendezvous: connection closed")
 type Conn struct {
 	ws         *websocket.Conn
 	url        string
-	ice        []ICEServer
 	maxMessage int
 
 	stopRead  context.CancelFunc
@@ -49,7 +48,8 @@ type Conn struct {
 	queue  [][]byte // relay bodies not yet taken by Recv
 	asked  bool     // allocate, claim or join was sent
 	isPair bool
-	closed bool // Close was called
+	closed bool        // Close was called
+	ice    []ICEServer // from the welcome, then from "paired"
 }
 
 func newConn(ws *websocket.Conn, u string, welcome message) *Conn {
@@ -73,10 +73,15 @@ func newConn(ws *websocket.Conn, u string, welcome message) *Conn {
 	return c
 }
 
-// ICEServers returns the STUN and TURN servers the rendezvous server offered.
+// ICEServers returns the STUN and TURN servers the rendezvous server offered:
+// before pairing, those of its welcome (STUN); once paired, those that came
+// with "paired", TURN credentials included. Call it after WaitPeer or Join.
 func (c *Conn) ICEServers() []ICEServer {
-	out := make([]ICEServer, len(c.ice))
-	for i, s := range c.ice {
+	c.mu.Lock()
+	ice := c.ice
+	c.mu.Unlock()
+	out := make([]ICEServer, len(ice))
+	for i, s := range ice {
 		out[i] = ICEServer{URLs: slices.Clone(s.URLs), Username: s.Username, Credential: s.Credential}
 	}
 	return out

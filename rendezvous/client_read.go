@@ -43,6 +43,9 @@ func (c *Conn) handle(m message) {
 		}
 	case typePaired:
 		c.mu.Lock()
+		if len(m.ICEServers) > 0 && !c.isPair {
+			c.ice = m.ICEServers // with TURN credentials for this side
+		}
 		if !c.isPair {
 			c.isPair = true
 			close(c.paired)

@@ -22,9 +22,13 @@ import (
 // Messages, by direction, with the fields each one uses:
 //
 //	server -> client
-//	  welcome   {version, ice_servers, max_message_size}  always first
+//	  welcome   {version, ice_servers, max_message_size}  always first; ice_servers:
+//	                              the static ones (STUN), no TURN credentials
 //	  allocated {slot}            answer to allocate or claim: the sender waits there
-//	  paired    {slot}            to both sides when a receiver joined the slot
+//	  paired    {slot, ice_servers}  to both sides when a receiver joined the slot;
+//	                              ice_servers: the full list, with TURN credentials
+//	                              minted for this side's address (it replaces the
+//	                              welcome's; a server that sends none keeps it)
 //	  relay     {body}            a message from the other side, forwarded as is
 //	  peer_left {}                the other side left; the slot is gone
 //	  error     {code, message}   then the server closes the connection

@@ -108,7 +108,10 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 	c.writeMu.Lock()
 	c.idle = time.AfterFunc(s.cfg.IdleTimeout, func() { s.expireIdle(c) })
 	s.mu.Unlock()
-	err = c.write(message{Type: typeWelcome, Version: s.version, ICEServers: s.cfg.iceServersFor(c.ip, time.Now()), MaxMessageSize: s.cfg.MaxMessageSize})
+	// The welcome offers the static ICE servers (STUN) only: TURN
+	// credentials come with "paired", so a connection that never pairs
+	// cannot take relay allocations (issue 11, item 11).
+	err = c.write(message{Type: typeWelcome, Version: s.version, ICEServers: s.cfg.ICEServers, MaxMessageSize: s.cfg.MaxMessageSize})
 	c.writeMu.Unlock()
 	s.logger.Debug("connection opened", "conn", c.id, "ip", c.ip)
 

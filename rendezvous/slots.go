@@ -143,6 +143,10 @@ func (s *Server) join(c *serverConn, name string) *protoError {
 	sl.timer.Stop()
 	sl.timer = time.AfterFunc(s.cfg.HandshakeTimeout, func() { s.expireSlot(sl, codeLimitHandshake) })
 	sender := sl.sender
+	// Each side gets its ICE servers with TURN credentials minted for its
+	// own address, now that it has a peer to relay to.
+	toReceiver := message{Type: typePaired, Slot: name, ICEServers: s.cfg.iceServersFor(c.ip, now)}
+	toSender := message{Type: typePaired, Slot: name, ICEServers: s.cfg.iceServersFor(sender.ip, now)}
 	// The receiver hears "paired" first: the sender may relay at once after
 	// its own "paired", and that relay must not overtake the receiver's.
 	c.writeMu.Lock()
@@ -150,9 +154,9 @@ func (s *Server) join(c *serverConn, name string) *protoError {
 	s.mu.Unlock()
 
 	s.logger.Info("paired", "slot", name, "sender", sender.id, "receiver", c.id, "receiver_ip", c.ip)
-	_ = c.write(message{Type: typePaired, Slot: name})
+	_ = c.write(toReceiver)
 	c.writeMu.Unlock()
-	_ = sender.write(message{Type: typePaired, Slot: name})
+	_ = sender.write(toSender)
 	sender.writeMu.Unlock()
 	return nil
 }

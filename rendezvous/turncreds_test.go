@@ -45,8 +45,9 @@ func TestParseTURNUsername(t *testing.T) {
 	}
 }
 
-// The welcome message gives each client fresh TURN credentials that a TURN
-// server holding only the secret accepts.
+// The paired message gives each client fresh TURN credentials that a TURN
+// server holding only the secret accepts (the welcome has none: see
+// TestTURNCredentialsOnlyAfterPairing).
 func TestWelcomeCarriesMintedTURNCredentials(t *testing.T) {
 	const secret = "s3cret"
 	srv, _ := start(t, rendezvous.Config{
@@ -54,7 +55,7 @@ func TestWelcomeCarriesMintedTURNCredentials(t *testing.T) {
 		TURN:       rendezvous.TURN{URLs: []string{"turn:203.0.113.5:3478?transport=udp"}, Secret: secret, TTL: time.Hour},
 	})
 	before := time.Now()
-	ice := dial(t, srv.URL).ICEServers()
+	ice := pairedICE(t, srv.URL)
 	if len(ice) != 2 || ice[0].URLs[0] != "stun:203.0.113.5:3478" || ice[0].Username != "" {
 		t.Fatalf("ICE servers %+v: want the STUN server first, without credentials", ice)
 	}
@@ -77,7 +78,7 @@ func TestWelcomeCarriesMintedTURNCredentials(t *testing.T) {
 	}
 	// Another client from the same address is the same user, with a fresh
 	// credential of its own.
-	again := dial(t, srv.URL).ICEServers()[1]
+	again := pairedICE(t, srv.URL)[1]
 	if _, id2, _ := rendezvous.ParseTURNUsername(again.Username); id2 != id {
 		t.Errorf("same address, user ids %q and %q: want one user", id, id2)
 	}
