@@ -322,6 +322,7 @@ func TestRelayMetrics(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
+	pairUp(testCtx(t), t, c, addr)
 	var turnAddr, user, pass string
 	for _, s := range c.ICEServers() {
 		for _, u := range s.URLs {

@@ -76,6 +76,7 @@ func TestEmbeddedRelayIsOffered(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
+	pairUp(cctx, t, c, addr)
 	ice := c.ICEServers()
 	if len(ice) != 2 || len(ice[0].URLs) != 1 || !strings.HasPrefix(ice[0].URLs[0], "stun:127.0.0.1:") {
 		t.Fatalf("ICE servers %+v: want the embedded STUN server first", ice)
