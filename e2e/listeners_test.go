@@ -171,7 +171,7 @@ func TestConnsPerAddressRefused(t *testing.T) {
 			t.Errorf("metrics lack %s", want)
 		}
 	}
-	srv.waitLog(t, regexp.MustCompile(`refused TCP connections.*--tcp-conns-per-ip`))
+	srv.waitLog(t, regexp.MustCompile(`refused TCP connection.*--tcp-conns-per-ip`))
 
 	src, out := t.TempDir(), t.TempDir()
 	path, sum := randomFile(t, src, "past-the-attacker.bin", 1<<20)

@@ -7,7 +7,7 @@
 //	NewServer(logger, Config) *Server           -- http.Handler; Close() error
 //	Dial(ctx, serverURL) (*Conn, error)         -- ws://, wss://, http://, https://
 //	(*Conn).ICEServers() []ICEServer
-//	(*Conn).Allocate(ctx) (slot string, error)  -- sender: shortest free slot
+//	(*Conn).Allocate(ctx) (slot string, error)  -- sender: a free slot, drawn at random
 //	(*Conn).Claim(ctx, slot) error              -- sender: a chosen slot (--code)
 //	(*Conn).Join(ctx, slot) error               -- receiver
 //	(*Conn).WaitPeer(ctx) error                 -- sender: until a receiver joined

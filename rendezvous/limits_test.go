@@ -2,9 +2,11 @@ package rendezvous_test
 
 import (
 	"bytes"
+	"fmt"
 	"testing"
 	"time"
 
+	"github.com/ferry-dev/ferry/internal/logsample"
 	"github.com/ferry-dev/ferry/rendezvous"
 )
 
@@ -159,5 +161,23 @@ func TestIdleTimeoutSparesClientsWithCodes(t *testing.T) {
 	exchange(t, s, r)
 	if n, _ := log.count("rejected", "code", "limit_idle_timeout"); n != 1 {
 		t.Errorf("%d connections cut as idle, want 1", n)
+	}
+}
+
+// TestRejectionLogIsSampled: a client can make the server reject it at will
+// (unknown codes, limits), so rejections are logged sampled per reason: 60
+// joins to codes nobody waits under give at most a burst of lines, not 60.
+func TestRejectionLogIsSampled(t *testing.T) {
+	srv, log := start(t, rendezvous.Config{JoinsPerIPPerMinute: 1000})
+	ctx := testCtx(t)
+	for i := range 60 {
+		c := dial(t, srv.URL)
+		wantErr(t, c.Join(ctx, fmt.Sprint(900+i)), rendezvous.ErrNoSuchSlot, "no sender is waiting")
+	}
+	// Each client hears its error only after the server logged (or
+	// counted) the rejection.
+	n, _ := log.count("rejected", "code", "no_such_slot")
+	if n == 0 || n > logsample.DefaultBurst {
+		t.Fatalf("%d rejection lines for 60 unknown codes, want 1 to %d (sampled)", n, logsample.DefaultBurst)
 	}
 }

@@ -1,6 +1,7 @@
 package rendezvous
 
 import (
+	"context"
 	"fmt"
 	"log"
 	"log/slog"
@@ -11,6 +12,8 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/ferry-dev/ferry/internal/logsample"
 )
 
 // HTTPLimits bound the HTTP side of a listener: how long a plain request may
@@ -116,8 +119,8 @@ func MaxConnsForFileLimit(reserve int) int {
 // LimitListener wraps ln (a TCP listener; put TLS on top of it) so that it
 // admits at most l.ConnsPerIP connections per address and l.MaxConns in all:
 // a connection over either is closed at once, before anything is read from
-// it, counted and logged (a warning at most every logEvery per reason,
-// naming the flag). name labels its metrics ("public", "metrics"):
+// it, counted and logged (a warning naming the flag, sampled: see
+// Server.logs). name labels its metrics ("public", "metrics"):
 // ferry_rendezvous_tcp_connections_open and
 // ferry_rendezvous_tcp_connections_refused_total{reason="per_ip"|"total"}.
 func (s *Server) LimitListener(ln net.Listener, name string, l HTTPLimits) (net.Listener, error) {
@@ -128,7 +131,7 @@ func (s *Server) LimitListener(ln net.Listener, name string, l HTTPLimits) (net.
 		perIP:    l.ConnsPerIP,
 		total:    l.MaxConns,
 		exempt:   s.trustedProxy,
-		logger:   s.logger,
+		logs:     s.logs,
 		name:     name,
 		byKey:    make(map[string]int),
 		openG: prometheus.NewGauge(prometheus.GaugeOpts{
@@ -154,15 +157,13 @@ func (s *Server) LimitListener(ln net.Listener, name string, l HTTPLimits) (net.
 const (
 	refusedPerIP = "per_ip"
 	refusedTotal = "total"
-	// logEvery spaces the warnings about refused connections.
-	logEvery = 10 * time.Second
 )
 
 type connLimiter struct {
 	net.Listener
 	perIP, total int
 	exempt       func(netip.Addr) bool
-	logger       *slog.Logger
+	logs         *logsample.Sampler
 	name         string
 	openG        prometheus.Gauge
 	refused      *prometheus.CounterVec
@@ -170,13 +171,6 @@ type connLimiter struct {
 	mu    sync.Mutex
 	open  int
 	byKey map[string]int
-	logs  [2]refusalLog // indexed by refusalIndex
-}
-
-// refusalLog throttles the warnings of one reason.
-type refusalLog struct {
-	last   time.Time
-	missed int // refusals since the last warning
 }
 
 // Accept returns the next connection within the limits; those over them are
@@ -219,25 +213,11 @@ func (l *connLimiter) admit(c net.Conn) net.Conn {
 	return &limitedConn{Conn: c, l: l, key: key}
 }
 
-// refuse counts a refused connection and warns, at most every logEvery per
-// reason, with the number refused since the last warning; the caller holds l.mu.
+// refuse counts a refused connection and warns (sampled per reason); the
+// caller holds l.mu.
 func (l *connLimiter) refuse(reason string, ip netip.Addr, why string) {
 	l.refused.WithLabelValues(reason).Inc()
-	rl := &l.logs[refusalIndex(reason)]
-	rl.missed++
-	now := time.Now()
-	if now.Sub(rl.last) < logEvery {
-		return
-	}
-	l.logger.Warn("refused TCP connections", "listener", l.name, "reason", reason, "refused", rl.missed, "last_ip", ip.String(), "why", why)
-	rl.last, rl.missed = now, 0
-}
-
-func refusalIndex(reason string) int {
-	if reason == refusedTotal {
-		return 1
-	}
-	return 0
+	l.logs.Log(context.Background(), slog.LevelWarn, "tcp "+l.name+" "+reason, "refused TCP connection", "listener", l.name, "reason", reason, "ip", ip.String(), "why", why)
 }
 
 func (l *connLimiter) release(key string) {

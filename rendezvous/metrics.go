@@ -157,8 +157,9 @@ func (m *metrics) pairingFailed(reason string) {
 }
 
 // MetricsHandler serves the server's metrics in the Prometheus text format.
-// The server itself answers GET /metrics with it unless Config.PrivateMetrics
-// is set; mount it on another listener then (ferry-rendezvous --metrics-listen).
+// The server itself answers GET /metrics with it only when
+// Config.PublicMetrics is set; otherwise mount it on a listener of its own
+// (ferry-rendezvous --metrics-listen).
 func (s *Server) MetricsHandler() http.Handler {
 	return promhttp.HandlerFor(s.metrics.registry, promhttp.HandlerOpts{})
 }

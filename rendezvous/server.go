@@ -12,6 +12,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/ferry-dev/ferry/internal/logsample"
 )
 
 // Server pairs clients under slots and relays their messages. It is an
@@ -19,7 +21,10 @@ import (
 // elsewhere (GET /metrics too, unless Config.PublicMetrics). Mount it at the
 // root of an http.Server from NewHTTPServer, on a listener from LimitListener.
 type Server struct {
-	logger  *slog.Logger
+	logger *slog.Logger
+	// logs samples the lines that clients can cause at will (rejections,
+	// refused connections): per reason, a burst per interval, then a count.
+	logs    *logsample.Sampler
 	cfg     Config
 	version int // the protocol version served: Version, another one only in tests
 
@@ -59,6 +64,7 @@ func NewServer(logger *slog.Logger, cfg Config) *Server {
 	cfg = cfg.withDefaults()
 	return &Server{
 		logger:       logger,
+		logs:         logsample.New(logger, logsample.Options{}),
 		cfg:          cfg,
 		version:      Version,
 		pingInterval: 25 * time.Second,
@@ -116,7 +122,7 @@ func (s *Server) serveHealth(w http.ResponseWriter, r *http.Request) {
 // serveWrongVersion answers a client of another protocol version with 426
 // and the version this server speaks, so that it can say who must upgrade.
 func (s *Server) serveWrongVersion(w http.ResponseWriter, r *http.Request, v int) {
-	s.logger.Info("rejected", "reason", "version", "client_version", v, "ip", s.clientIP(r))
+	s.logs.Info("rejected version", "rejected", "reason", "version", "client_version", v, "ip", s.clientIP(r))
 	w.Header().Set(VersionHeader, strconv.Itoa(s.version))
 	advice, client := "upgrade the server (or use an older ferry)", "newer"
 	if v < s.version {
@@ -166,6 +172,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	done := make(chan struct{})
 	go func() {
 		s.wg.Wait()
+		s.logs.Close() // its summaries of suppressed lines, and its ticker
 		close(done)
 	}()
 	select {

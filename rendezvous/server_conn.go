@@ -94,7 +94,7 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 	if s.lim.conns[c.key] >= s.cfg.ConnsPerIP {
 		s.mu.Unlock()
 		perr := s.hitLimit(codeLimitConnsPerIP)
-		s.logger.Info("rejected", "conn", c.id, "ip", c.ip, "code", perr.code, "reason", perr.msg)
+		s.logs.Info("rejected "+perr.code, "rejected", "conn", c.id, "ip", c.ip, "code", perr.code, "reason", perr.msg)
 		s.shut(c, perr) // in place of the welcome: the client reads it as the server's answer
 		return
 	}
@@ -131,7 +131,7 @@ func (s *Server) runConn(ctx context.Context, c *serverConn, welcomed bool) {
 	defer c.stopPing()
 	if welcomed {
 		if perr := s.readLoop(ctx, c); perr != nil {
-			s.logger.Info("rejected", "conn", c.id, "ip", c.ip, "code", perr.code, "reason", perr.msg)
+			s.logs.Info("rejected "+perr.code, "rejected", "conn", c.id, "ip", c.ip, "code", perr.code, "reason", perr.msg)
 			s.shut(c, perr)
 		}
 	}

@@ -278,7 +278,7 @@ func (s *Server) expireIdle(c *serverConn) {
 	s.mu.Unlock()
 	if idle {
 		perr := s.hitLimit(codeLimitIdle)
-		s.logger.Info("rejected", "conn", c.id, "ip", c.ip, "code", perr.code, "reason", perr.msg)
+		s.logs.Info("rejected "+perr.code, "rejected", "conn", c.id, "ip", c.ip, "code", perr.code, "reason", perr.msg)
 		s.shut(c, perr)
 	}
 }

@@ -20,12 +20,13 @@ import (
 //	username = "<expiry>:<id>"   expiry in Unix seconds, id names the user
 //	password = base64(HMAC-SHA1(secret, username))
 //
-// The rendezvous server mints fresh credentials for every client in its
-// welcome message; the TURN server (ferry-rendezvous's own, or coturn) knows
+// The rendezvous server mints fresh credentials for both clients of a pair in
+// the paired message (never before: a connection that pairs with nobody gets
+// none); the TURN server (ferry-rendezvous's own, or coturn) knows
 // only the secret and recomputes the password. The id is derived from the
-// client's address as the rendezvous server saw it, keyed with the secret, so
-// that a TURN server can count allocations per user without learning the
-// address.
+// client's address as the rendezvous server saw it (an IPv6 address by its
+// /64: addrKey), keyed with the secret, so that a TURN server can count
+// allocations per user without learning the address.
 
 // TURN configures the TURN servers the rendezvous server offers, with
 // credentials minted per client.
@@ -89,7 +90,7 @@ func turnUserID(secret, ip string) string {
 	return strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(mac.Sum(nil)[:10]))
 }
 
-// iceServersFor is the ICE server list of the welcome message to a client at
+// iceServersFor is the ICE server list of the paired message to a client at
 // address ip: the static servers, then the TURN servers with fresh credentials.
 func (c Config) iceServersFor(ip string, now time.Time) []ICEServer {
 	if len(c.TURN.URLs) == 0 || c.TURN.Secret == "" {

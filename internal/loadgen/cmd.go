@@ -59,7 +59,7 @@ so: every client connection is a file descriptor.`,
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	pf := root.PersistentFlags()
 	pf.StringVar(&g.server, "server", "", "websocket URL of a running ferry-rendezvous on loopback, e.g. ws://127.0.0.1:7339 (default: start one)")
-	pf.StringVar(&g.metrics, "metrics", "", "its metrics URL (default: /metrics on the --server host)")
+	pf.StringVar(&g.metrics, "metrics", "", "its metrics URL, e.g. http://127.0.0.1:9339/metrics for a server started with --metrics-listen 127.0.0.1:9339 (default: /metrics on the --server host, where a server serves it only with --metrics-public)")
 	pf.StringVar(&g.serverBin, "server-bin", "", "the ferry-rendezvous to start (default: next to ferry-loadgen, else in PATH)")
 	pf.StringArrayVar(&g.serverArgs, "server-arg", nil, "an extra flag for the started server, e.g. --server-arg=--log-level=warn (repeatable)")
 	pf.StringVar(&g.serverLog, "server-log", "", "write the started server's log to this file (default: discard)")

@@ -17,12 +17,14 @@ var flagGroups = []struct {
 	title string
 	flags []string
 }{
-	{"Listening", []string{"listen", "metrics-listen", "shutdown-timeout"}},
+	{"Listening", []string{"listen", "metrics-listen", "metrics-public", "shutdown-timeout",
+		"http-timeout", "http-idle-timeout", "tcp-conns-per-ip", "max-tcp-conns"}},
 	{"TLS and reverse proxies", []string{"tls-cert", "tls-key", "trusted-proxy"}},
 	{"ICE servers and TURN relay", []string{"stun"}},
 	{"Limits (a client that hits one gets an error naming the flag)", []string{
 		"max-message-size", "max-messages-per-slot", "slot-lifetime", "handshake-timeout",
-		"max-slots", "slots-per-ip", "joins-per-ip", "idle-timeout"}},
+		"max-slots", "slots-per-ip", "joins-per-ip", "idle-timeout", "max-bytes-per-slot",
+		"waiting-per-ip", "conns-per-ip", "failed-joins-per-ip"}},
 	{"Logging", []string{"log-format", "log-level"}},
 	{"Other", nil},
 }

@@ -88,14 +88,17 @@ It listens on ` + DefaultListen + ` (all interfaces, port 7339) unless --listen 
 otherwise, and serves:
   ` + rendezvous.WSPath + `    the websocket endpoint of protocol v` + fmt.Sprint(rendezvous.Version) + `
   /healthz  200 "ok" while the server runs (503 once it is shutting down)
-  /metrics  Prometheus metrics (or only on --metrics-listen)
+
+and GET /metrics (Prometheus) only on --metrics-listen ADDR, e.g.
+127.0.0.1:9339: not on the public listener unless --metrics-public.
 
 Point clients at it with: ferry send --server ws://HOST:7339 FILE
 (wss://HOST with --tls-cert, or when a TLS reverse proxy sits in front of it).
 
-Every limit below has a default; a client that hits one gets an error that
-names the flag. Per-IP limits count the TCP peer address, or the address in
-X-Forwarded-For when the peer is a --trusted-proxy.
+Every limit below has a default that is safe on a public address; a client
+that hits one gets an error that names the flag. Per-IP limits count the TCP
+peer address (IPv6 per /64), or the address in X-Forwarded-For when the peer
+is a --trusted-proxy.
 
 It logs to stderr, starting with a "listening" line with the address. On
 SIGHUP it reloads the TLS certificate. On SIGINT or SIGTERM it stops taking
