@@ -47,6 +47,14 @@ func (l *lineConn) Recv(ctx context.Context) ([]byte, error) {
 		return b, nil
 	case err := <-l.err:
 		l.err <- err
+		// The reader queues every line before its error, but select
+		// picks at random among ready cases: a line still queued comes
+		// first (the receiver's "end" followed at once by its close).
+		select {
+		case b := <-l.lines:
+			return b, nil
+		default:
+		}
 		return nil, err
 	case <-ctx.Done():
 		return nil, ctx.Err()
