@@ -101,7 +101,7 @@ func receive(ctx context.Context, opts *ReceiveOptions, u *ui) (transfer.Result,
 		Text:      textOut{u},
 	}
 	if opts.Out == "-" {
-		topts.Dir, topts.Out = "", opts.IO.Out
+		topts.Dir, topts.Out = "", outputWriter{opts.IO.Out}
 	} else if err := os.MkdirAll(opts.Out, 0o755); err != nil {
 		return transfer.Result{}, fmt.Errorf("output directory: %w", err)
 	}

@@ -115,7 +115,7 @@ func (u *ui) text(b []byte) error {
 			b = append(b, '\n')
 		}
 	}
-	_, err := u.ios.Out.Write(b)
+	_, err := outputWriter{u.ios.Out}.Write(b)
 	return err
 }
 
