@@ -63,7 +63,7 @@ func NewFileSource(paths ...string) (*FileSource, error) {
 		case fi.IsDir():
 			err = s.walk(p, name)
 		default:
-			err = fmt.Errorf("file source: %q is a %v, not a regular file or directory", p, fi.Mode().Type())
+			err = errors.New("file source: " + notSendable(p, fi.Mode()))
 		}
 		if err != nil {
 			return nil, err

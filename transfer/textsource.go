@@ -14,8 +14,8 @@ type TextSource struct{ text []byte }
 // NewTextSource offers text, at most MaxTextSize bytes.
 func NewTextSource(text []byte) (*TextSource, error) {
 	if len(text) > MaxTextSize {
-		return nil, fmt.Errorf("text source: the text has %s; the limit is %s: send it as a file instead",
-			HumanBytes(int64(len(text))), HumanBytes(MaxTextSize))
+		return nil, fmt.Errorf("text source: the text has %s: send it as a file instead",
+			sizeAgainstLimit(int64(len(text)), MaxTextSize))
 	}
 	return &TextSource{text: text}, nil
 }
