@@ -62,3 +62,33 @@ func TestOutputClosedStopsBothSides(t *testing.T) {
 		t.Fatalf("sender's error event %v, want kind other", e)
 	}
 }
+
+// TestStreamToFullDisk: `ferry receive --out - > file` on a full disk. A
+// stream to standard output has no .part to resume from, so the advice is
+// to free space and receive again, not to resume into the same directory.
+func TestStreamToFullDisk(t *testing.T) {
+	full, err := os.OpenFile("/dev/full", os.O_WRONLY, 0)
+	if err != nil {
+		t.Skipf("no /dev/full here: %v", err)
+	}
+	defer full.Close()
+	server := startRendezvous(t)
+	path, _ := randomFile(t, t.TempDir(), "big.bin", 8<<20)
+
+	sender := start(t, nil, nil, bin.ferry, "send", "--server", server, "--code", "82-full-disk", "--json", path)
+	sender.waitEvent("code", 30*time.Second)
+	receiver := startIO(t, nil, full, nil, nil, bin.ferry, "receive", "--server", server, "--yes", "--out", "-", "82-full-disk")
+	rc, _ := receiver.wait(30 * time.Second)
+	msg := receiver.stderr.String()
+	t.Logf("receiver:\n%s", msg)
+	if rc != 1 {
+		t.Fatalf("receiver exit %d on a full disk, want 1; stderr:\n%s", rc, msg)
+	}
+	if !strings.Contains(msg, "no space left where standard output goes") || !strings.Contains(msg, "cannot be resumed") ||
+		strings.Contains(msg, "same directory") {
+		t.Fatalf("receiver's advice does not fit a stream:\n%s", msg)
+	}
+	if sc, _ := sender.wait(30 * time.Second); sc != 1 || strings.Contains(sender.stderr.String(), "keeps what arrived") {
+		t.Fatalf("sender exit %d, want 1 without a resume offer; stderr:\n%s", sc, sender.stderr)
+	}
+}

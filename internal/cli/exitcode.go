@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"errors"
+	"strings"
 
 	"github.com/ferry-dev/ferry/peer"
 	"github.com/ferry-dev/ferry/rendezvous"
@@ -81,4 +82,18 @@ func classify(ctx context.Context, err error) (kind string, code int) {
 		}
 	}
 	return "other", ExitFailure
+}
+
+// message is err as the user reads it. An interrupted run (Ctrl-C) says
+// "interrupted" where the operations it stopped say "context canceled".
+func message(kind string, err error) string {
+	msg := err.Error()
+	if kind != "interrupted" {
+		return msg
+	}
+	msg = strings.ReplaceAll(msg, context.Canceled.Error(), "interrupted")
+	if !strings.Contains(msg, "interrupted") {
+		msg = "interrupted: " + msg
+	}
+	return msg
 }

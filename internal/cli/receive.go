@@ -111,7 +111,7 @@ func receive(ctx context.Context, opts *ReceiveOptions, u *ui) (transfer.Result,
 	}
 	defer rz.Close()
 	if err := rz.Join(ctx, code.Slot); err != nil {
-		return transfer.Result{}, err
+		return transfer.Result{}, joinError(err)
 	}
 	sess, err := secure(ctx, rz, code, rendezvous.SideReceiver, opts.Verify, opts.IO, u)
 	if err != nil {
@@ -124,6 +124,17 @@ func receive(ctx context.Context, opts *ReceiveOptions, u *ui) (transfer.Result,
 	defer pc.Close()
 	_ = rz.Close()
 	return transfer.Receive(ctx, pc, topts)
+}
+
+// joinError adds to a failed join what the server cannot know: once a sender
+// and its receiver have connected, the server forgets the code, so a second
+// receiver that came a little later (someone else used the code first) hears
+// that nobody waits under it.
+func joinError(err error) error {
+	if errors.Is(err, rendezvous.ErrNoSuchSlot) && !errors.Is(err, rendezvous.ErrSlotUsed) {
+		return fmt.Errorf("%w; a code works once: if someone else may have used it first, ask the sender to send again for a new code", err)
+	}
+	return err
 }
 
 // textOut shows a received text message through the ui.
@@ -143,7 +154,7 @@ func accept(ctx context.Context, opts *ReceiveOptions, u *ui, m transfer.Manifes
 	if len(m.Entries) == 1 && m.Entries[0].Text {
 		return nil // a text is shown, never written: nothing to agree to
 	}
-	what := fmt.Sprintf("%s (%s)", describe(m), transfer.HumanBytes(m.TotalBytes))
+	what := fmt.Sprintf("%s (%s)", describe(m), sizeText(m))
 	if opts.Yes {
 		u.infof("Receiving %s.", what)
 		return nil

@@ -151,7 +151,7 @@ func send(ctx context.Context, opts *SendOptions, u *ui) (transfer.Result, error
 	}
 	m := src.Manifest()
 	u.sizes(m)
-	u.infof("Sending %s (%s).", describe(m), transfer.HumanBytes(m.TotalBytes))
+	u.infof("Sending %s (%s).", describe(m), sizeText(m))
 	u.code(code.String(), server, receiveCommand(server, code.String()))
 
 	if err := rz.WaitPeer(ctx); err != nil {
@@ -173,6 +173,21 @@ func send(ctx context.Context, opts *SendOptions, u *ui) (transfer.Result, error
 // receiveCommand is what the receiver runs, verbatim.
 func receiveCommand(server, code string) string {
 	return "ferry receive --server " + server + " " + code
+}
+
+// sizeText is the size of what a manifest holds, for messages and the accept
+// prompt: "1.5 MiB", or "size unknown" for a stream (standard input), never
+// "0 B".
+func sizeText(m transfer.Manifest) string {
+	for _, e := range m.Entries {
+		if e.Size < 0 {
+			if m.TotalBytes == 0 {
+				return "size unknown"
+			}
+			return transfer.HumanBytes(m.TotalBytes) + " and a stream of unknown size"
+		}
+	}
+	return transfer.HumanBytes(m.TotalBytes)
 }
 
 // describe names what a manifest holds, for messages and the accept prompt:

@@ -231,9 +231,9 @@ func (u *ui) fail(kind string, err error) {
 	}
 	u.mu.Unlock()
 	if u.json != nil {
-		u.json.write(errorEvent{Event: "error", Kind: kind, Message: err.Error()})
+		u.json.write(errorEvent{Event: "error", Kind: kind, Message: message(kind, err)})
 	}
-	fmt.Fprintf(u.ios.ErrOut, "ferry: %s\n", err)
+	fmt.Fprintf(u.ios.ErrOut, "ferry: %s\n", message(kind, err))
 }
 
 // countTop counts the distinct first path components of the manifest.
