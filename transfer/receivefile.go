@@ -98,6 +98,7 @@ func (r *receiver) beginFile(i int, offset uint64) error {
 	if offset != 0 && (held == nil || uint64(held.offset) != offset) {
 		return fmt.Errorf("%w: the sender resumes %s at byte %d, which was not offered", ErrProtocol, quoteName(e.Path), offset)
 	}
+	r.noteHeld(i, offset) // resumenote.go
 	if r.sink != nil {
 		in.w = r.sink
 		r.cur = in

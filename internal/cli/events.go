@@ -49,6 +49,24 @@ type offerEvent struct {
 	Names []string `json:"names"` // top-level names, at most a few
 }
 
+// resumedEvent: what the output directory held of a file from an earlier
+// transfer was the sender's first Bytes bytes, which are not received again;
+// Whole: the existing file already held everything (with --overwrite).
+type resumedEvent struct {
+	Event string `json:"event"` // "resumed"
+	Path  string `json:"path"`
+	Bytes int64  `json:"bytes"`
+	Whole bool   `json:"whole"`
+}
+
+// discardedEvent: the partial file held from an earlier transfer did not
+// match the sender's file; it is received again from the start.
+type discardedEvent struct {
+	Event string `json:"event"` // "discarded"
+	Path  string `json:"path"`
+	Bytes int64  `json:"bytes"` // what was held
+}
+
 type progressEvent struct {
 	Event string `json:"event"` // "progress"
 	Bytes int64  `json:"bytes"`

@@ -117,3 +117,31 @@ func TestLateReceiverToldCodeWasUsed(t *testing.T) {
 		t.Fatalf("late receiver's message: %q", msg)
 	}
 }
+
+// TestHeldFilesShown: what became of a partial file from an earlier transfer
+// is said in text mode, as in JSON events.
+func TestHeldFilesShown(t *testing.T) {
+	var _ transfer.HeldReporter = (*ui)(nil)
+	ios, _, out, errOut := Test()
+	u := newUI(ios, false, false)
+	u.Resumed("big.iso", 41<<19, false)
+	u.Discarded("notes.txt", 4000)
+	u.Resumed("same.bin", 10, true)
+	for _, want := range []string{
+		"Resuming big.iso from 20.5 MiB (kept from an earlier transfer).",
+		"Discarded the partial notes.txt (3.9 KiB) from an earlier transfer: it did not match the sender's file; receiving it from the start.",
+		"Kept same.bin: it already holds the sender's bytes.",
+	} {
+		if !strings.Contains(errOut.String(), want) {
+			t.Errorf("text mode said %q, want %q", errOut, want)
+		}
+	}
+	ios, _, out, _ = Test()
+	u = newUI(ios, true, false)
+	u.Resumed("big.iso", 41<<19, false)
+	u.Discarded("notes.txt", 4000)
+	want := `{"event":"resumed","path":"big.iso","bytes":21495808,"whole":false}` + "\n" + `{"event":"discarded","path":"notes.txt","bytes":4000}` + "\n"
+	if out.String() != want {
+		t.Errorf("JSON events %q, want %q", out, want)
+	}
+}

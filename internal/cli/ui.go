@@ -182,6 +182,42 @@ func (u *ui) Transferred(done, total int64) {
 	_ = u.bar.Set64(done)
 }
 
+// Resumed implements transfer.HeldReporter.
+func (u *ui) Resumed(path string, offset int64, whole bool) {
+	if u.json != nil {
+		u.json.write(resumedEvent{Event: "resumed", Path: path, Bytes: offset, Whole: whole})
+		return
+	}
+	if whole {
+		u.note("Kept %s: it already holds the sender's bytes.", displayName(path))
+		return
+	}
+	u.note("Resuming %s from %s (kept from an earlier transfer).", displayName(path), transfer.HumanBytes(offset))
+}
+
+// Discarded implements transfer.HeldReporter.
+func (u *ui) Discarded(path string, held int64) {
+	if u.json != nil {
+		u.json.write(discardedEvent{Event: "discarded", Path: path, Bytes: held})
+		return
+	}
+	u.note("Discarded the partial %s (%s) from an earlier transfer: it did not match the sender's file; receiving it from the start.",
+		displayName(path), transfer.HumanBytes(held))
+}
+
+// note prints a message between progress bar updates.
+func (u *ui) note(format string, args ...any) {
+	if !u.human() {
+		return
+	}
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if u.bar != nil {
+		_ = u.bar.Clear()
+	}
+	fmt.Fprintf(u.ios.ErrOut, format+"\n", args...)
+}
+
 // FileDone implements transfer.Progress.
 func (u *ui) FileDone(f transfer.FileResult) {
 	if u.json != nil {
