@@ -19,6 +19,9 @@ const (
 	kindProtocol   errKind = 4
 	kindVersion    errKind = 5
 	kindDeclined   errKind = 6
+	// kindSourceChanged (in error and fileAbort frames): a file changed as
+	// the sender read it. A peer that does not know it reports a failure.
+	kindSourceChanged errKind = 7
 )
 
 var kindSentinels = []struct {
@@ -31,6 +34,7 @@ var kindSentinels = []struct {
 	{kindProtocol, ErrProtocol},
 	{kindVersion, ErrVersion},
 	{kindDeclined, ErrDeclined},
+	{kindSourceChanged, ErrSourceChanged},
 }
 
 func (k errKind) sentinel() error {

@@ -8,14 +8,17 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 )
 
 // FileSource offers files and directories from the local file system.
 type FileSource struct {
-	manifest Manifest
-	paths    []string // OS path of each entry
-	skipped  []Skipped
+	manifest   Manifest
+	paths      []string // OS path of each entry
+	ids        []fileID // what each file looked like in the manifest
+	skipped    []Skipped
+	unreadable []string // files and directories that cannot be read: "path (why)"
 }
 
 // Skipped is something NewFileSource found inside a directory and left out.
@@ -34,6 +37,12 @@ var _ Source = (*FileSource)(nil)
 // regular files (empty ones too). Symbolic links and special files inside
 // directories are not followed nor sent; Skipped lists them. A symbolic link
 // given as an argument is followed, since the user named it.
+//
+// Every regular file is opened once to check that it can be read: a file or
+// directory that cannot be read fails NewFileSource with a list of them, before
+// anything is offered, rather than the transfer after the receiver accepted.
+// The size, times and inode of each file are recorded: Open and the end of the
+// reading compare them (ErrSourceChanged).
 func NewFileSource(paths ...string) (*FileSource, error) {
 	if len(paths) == 0 {
 		return nil, errors.New("file source: no files given")
@@ -69,6 +78,9 @@ func NewFileSource(paths ...string) (*FileSource, error) {
 			return nil, err
 		}
 	}
+	if err := s.unreadableError(); err != nil {
+		return nil, err
+	}
 	if err := checkEntries(s.manifest.Entries); err != nil {
 		return nil, fmt.Errorf("file source: %w; rename one of them", err)
 	}
@@ -81,6 +93,9 @@ func (s *FileSource) add(osPath, name string, fi fs.FileInfo) error {
 		e.Mode |= fs.ModeDir
 	} else {
 		e.Size = fi.Size()
+		if err := checkReadable(osPath); err != nil {
+			s.unreadable = append(s.unreadable, fmt.Sprintf("%s (%v)", quoteName(osPath), pathErrorReason(err)))
+		}
 	}
 	if err := ValidateName(name); err != nil {
 		return fmt.Errorf("file source: cannot send %q: %w; rename it", osPath, err)
@@ -91,11 +106,18 @@ func (s *FileSource) add(osPath, name string, fi fs.FileInfo) error {
 	s.manifest.Entries = append(s.manifest.Entries, e)
 	s.manifest.TotalBytes += e.Size
 	s.paths = append(s.paths, osPath)
+	s.ids = append(s.ids, statID(fi))
 	return nil
 }
 
 func (s *FileSource) walk(root, name string) error {
 	return filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil && d != nil && d.IsDir() && p != root {
+			// A directory inside that cannot be listed: reported with the
+			// unreadable files.
+			s.unreadable = append(s.unreadable, fmt.Sprintf("%s (%v)", quoteName(p), pathErrorReason(err)))
+			return fs.SkipDir
+		}
 		if err != nil {
 			return fmt.Errorf("file source: %w", err)
 		}
@@ -136,7 +158,11 @@ func (s *FileSource) Open(ctx context.Context, i int) (io.ReadCloser, error) {
 	if i < 0 || i >= len(s.paths) || s.manifest.Entries[i].Mode.IsDir() {
 		return nil, fmt.Errorf("file source: entry %d is not a file", i)
 	}
+	path := s.manifest.Entries[i].Path
 	f, err := os.Open(s.paths[i])
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, &changedError{path: path, what: "it was removed"}
+	}
 	if err != nil {
 		return nil, fmt.Errorf("file source: %w", err)
 	}
@@ -147,9 +173,71 @@ func (s *FileSource) Open(ctx context.Context, i int) (io.ReadCloser, error) {
 	}
 	if !fi.Mode().IsRegular() {
 		f.Close()
-		return nil, fmt.Errorf("file source: %q is no longer a regular file", s.paths[i])
+		return nil, &changedError{path: path, what: fmt.Sprintf("it is no longer a regular file (%s)", fi.Mode().Type())}
 	}
-	return f, nil
+	sf := &sourceFile{File: f, path: path, id: s.ids[i]}
+	if what := describeChange(sf.id, statID(fi)); what != "" {
+		f.Close()
+		return nil, &changedError{path: path, what: what}
+	}
+	return sf, nil
+}
+
+// sourceFile is an open file of a FileSource, which knows the version of the
+// file that the manifest offered.
+type sourceFile struct {
+	*os.File
+	path string
+	id   fileID
+}
+
+// unchanged implements changeReader: after the last byte was read, the file
+// must still be the version of the manifest.
+func (f *sourceFile) unchanged(read int64) error {
+	fi, err := f.Stat()
+	if err != nil {
+		return fmt.Errorf("file source: %w", err)
+	}
+	if what := describeChange(f.id, statID(fi)); what != "" {
+		return &changedError{path: f.path, what: what}
+	}
+	return nil
+}
+
+// checkReadable opens a file and closes it: tests replace it.
+var checkReadable = func(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	return f.Close()
+}
+
+// pathErrorReason is what went wrong, without the path an *fs.PathError repeats.
+func pathErrorReason(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+// unreadableError lists what cannot be read, or returns nil.
+func (s *FileSource) unreadableError() error {
+	if len(s.unreadable) == 0 {
+		return nil
+	}
+	const show = 10
+	list := strings.Join(s.unreadable[:min(show, len(s.unreadable))], ", ")
+	if len(s.unreadable) > show {
+		list += fmt.Sprintf(" and %d more", len(s.unreadable)-show)
+	}
+	what := "1 file or directory"
+	if len(s.unreadable) > 1 {
+		what = fmt.Sprintf("%d files or directories", len(s.unreadable))
+	}
+	return fmt.Errorf("file source: cannot read %s: %s; nothing was offered: make them readable (chmod u+r, or run as their owner) or move them out of what you send, then send again",
+		what, list)
 }
 
 // ReaderSource offers a single stream of unknown length, such as standard

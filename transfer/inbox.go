@@ -22,8 +22,8 @@ type inbox struct {
 	exited chan struct{}
 }
 
-// Messages queued by the inbox besides hello, []haveRecord, fileSum (an ack)
-// and totals (the done ack).
+// Messages queued by the inbox besides hello, []haveRecord, fileSum (an ack),
+// fileAbort (the ack of an aborted file) and totals (the done ack).
 type (
 	acceptMsg  struct{}
 	declineMsg struct{ reason string }
@@ -127,6 +127,17 @@ func (ib *inbox) read(fr *frameReader, m Manifest) error {
 			}
 			nextAck = nextFile(m, nextAck)
 			ib.push(ack)
+		case phase == wantAcks && t == frameFileAbort:
+			// The receiver discarded a file the sender aborted (sendabort.go).
+			ab, err := decodeFileAbort(p)
+			if err != nil {
+				return err
+			}
+			if nextAck < 0 || ab.index != uint32(nextAck) {
+				return fmt.Errorf("%w: the receiver discarded entry %d out of order", ErrProtocol, ab.index)
+			}
+			nextAck = nextFile(m, nextAck)
+			ib.push(ab)
 		case phase == wantAcks && t == frameDoneAck:
 			tot, err := decodeTotals(t, p)
 			if err != nil {

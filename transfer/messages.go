@@ -209,3 +209,22 @@ func decodeErrorFrame(p []byte) (errKind, string, error) {
 	}
 	return errKind(p[0]), string(p[1:]), nil
 }
+
+// fileAbort is the payload of a fileAbort frame.
+type fileAbort struct {
+	index uint32
+	kind  errKind
+	msg   string
+}
+
+func appendFileAbort(dst []byte, v fileAbort) []byte {
+	dst = binary.BigEndian.AppendUint32(dst, v.index)
+	return appendText(append(dst, byte(v.kind)), v.msg)
+}
+
+func decodeFileAbort(p []byte) (fileAbort, error) {
+	if len(p) < 5 {
+		return fileAbort{}, fmt.Errorf("%w: file abort frame of %d bytes, shorter than its header", ErrProtocol, len(p))
+	}
+	return fileAbort{index: binary.BigEndian.Uint32(p), kind: errKind(p[4]), msg: string(p[5:])}, nil
+}

@@ -1,7 +1,7 @@
 package transfer
 
-// The ferry transfer protocol, version 2 (version 1 without compressed data
-// frames).
+// The ferry transfer protocol, version 3 (version 2 without fileAbort,
+// version 1 without compressed data frames either).
 //
 // It runs over one ordered, reliable byte stream (a WebRTC data channel in
 // ferry). Both directions carry frames:
@@ -25,6 +25,9 @@ package transfer
 //	for each regular file, in manifest order:
 //	  S -> R  fileBegin, data or dataZ ..., fileEnd
 //	  R -> S  fileAck              (when verified and in place; S does not wait for it)
+//	  or, when the file changed as S read it (version 3):
+//	  S -> R  [fileBegin, data or dataZ ...,] fileAbort
+//	  R -> S  fileAbort            (its temporary data discarded; in the place of fileAck)
 //	S -> R  done
 //	R -> S  doneAck                (after the last fileAck)
 //
@@ -36,12 +39,17 @@ package transfer
 // oldest it still speaks; the peers use the highest version both support.
 // Version 2 added frameDataZ: a sender sends it only to a peer that
 // negotiated version 2 or later, and a receiver accepts it only then.
+// Version 3 added frameFileAbort, under the same rule; with an older peer a
+// sender that finds a file changed stops the transfer with an error frame
+// instead (never a success).
 const (
-	protocolVersion    = 2
+	protocolVersion    = 3
 	minProtocolVersion = 1
 
 	// compressionVersion is the first version with frameDataZ.
 	compressionVersion = 2
+	// abortVersion is the first version with frameFileAbort.
+	abortVersion = 3
 )
 
 type frameType uint8
@@ -165,6 +173,22 @@ const (
 	//	kind    uint8  see errKind
 	//	message [length-1]byte  UTF-8, for humans; displayed escaped
 	frameError frameType = 0x0d
+
+	// frameFileAbort (version 3) ends a file that changed as the sender read
+	// it (its size, modification or change time, or inode differ from the
+	// manifest's version, before or after reading): the sender sends it in
+	// the place of fileEnd, or of the whole fileBegin ... fileEnd when it
+	// finds the change before beginning the file. The receiver discards
+	// what it received of the file (its temporary file; a file it kept in
+	// place stays as it was), does not move anything into place, and
+	// answers with a fileAbort of the same index in the place of fileAck.
+	// The file counts in neither done nor doneAck; both sides finish the
+	// other files and then report the transfer as failed.
+	//
+	//	index   uint32  manifest index of the file
+	//	kind    uint8   why, an errKind: 7 = the source changed
+	//	message [length-5]byte  UTF-8, what changed, for humans; displayed escaped
+	frameFileAbort frameType = 0x0f
 )
 
 // Sizes and limits of the protocol.
@@ -226,6 +250,8 @@ func frameLimit(t frameType) int {
 		return 44
 	case frameError:
 		return 1 + maxMessageLen
+	case frameFileAbort:
+		return 5 + maxMessageLen
 	}
 	return -1
 }
@@ -260,6 +286,8 @@ func (t frameType) String() string {
 		return "done ack"
 	case frameError:
 		return "error"
+	case frameFileAbort:
+		return "file abort"
 	}
 	return "unknown"
 }

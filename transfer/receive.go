@@ -68,6 +68,7 @@ type receiver struct {
 	written  int64               // payload bytes written
 	wire     int64               // what they took on the channel
 	resumed  int64               // bytes not received again thanks to resume
+	aborted  []abortedFile       // files the sender aborted (receiveabort.go)
 	accepted bool
 }
 
@@ -140,7 +141,10 @@ func (r *receiver) run(ctx context.Context) error {
 	if err := r.sendAccept(); err != nil {
 		return err
 	}
-	return r.receiveFiles(ctx)
+	if err := r.receiveFiles(ctx); err != nil {
+		return err
+	}
+	return r.abortedError()
 }
 
 // decline tells the sender that the offer was declined and why.

@@ -73,6 +73,11 @@ func (r *receiver) receiveFiles(ctx context.Context) error {
 				return err
 			}
 			want = nextFile(r.m, want)
+		case t == frameFileAbort && r.version >= abortVersion: // receiveabort.go
+			if err := r.abortFile(want, p); err != nil {
+				return err
+			}
+			want = nextFile(r.m, want)
 		case t == frameDone && r.cur == nil && want < 0:
 			tot, err := decodeTotals(t, p)
 			if err != nil {

@@ -54,14 +54,15 @@ type sender struct {
 	hash     hash.Hash
 	ib       *inbox
 	haves    map[uint32]haveRecord
-	pending  []fileSum // sent, not yet acknowledged
-	current  int       // entry being sent, -1 before the first
-	stage    string    // what Send waits for before the first file, for messages
-	files    int       // acknowledged files
-	bytes    int64     // sizes of the files sent
-	sent     int64     // payload bytes written
-	wire     int64     // what they took on the channel (compressed or not)
-	resumed  int64     // bytes not sent thanks to resume
+	pending  []sentFile    // sent, not yet acknowledged
+	aborted  []abortedFile // files that changed as we read them (sendabort.go)
+	current  int           // entry being sent, -1 before the first
+	stage    string        // what Send waits for before the first file, for messages
+	files    int           // acknowledged files
+	bytes    int64         // sizes of the files sent
+	sent     int64         // payload bytes written
+	wire     int64         // what they took on the channel (compressed or not)
+	resumed  int64         // bytes not sent thanks to resume
 }
 
 func (s *sender) prepare(opts SendOptions) error {
@@ -142,11 +143,14 @@ func (s *sender) run(ctx context.Context) error {
 		}
 	}
 	s.current = len(s.m.Entries)
-	done := totals{files: uint32(len(s.pending) + s.files), bytes: uint64(s.bytes)}
+	done := totals{files: uint32(len(s.pending) - s.abortsPending() + s.files), bytes: uint64(s.bytes)}
 	if err := s.fb.write(s.conn, frameDone, appendTotals(nil, done)); err != nil {
 		return err
 	}
-	return s.awaitDone(ctx, done)
+	if err := s.awaitDone(ctx, done); err != nil {
+		return err
+	}
+	return s.abortedError()
 }
 
 // awaitAnswer collects the receiver's have records up to its accept.
@@ -182,6 +186,10 @@ func (s *sender) awaitDone(ctx context.Context, want totals) error {
 			if err := s.acked(msg); err != nil {
 				return err
 			}
+		case fileAbort:
+			if err := s.abortAcked(msg); err != nil {
+				return err
+			}
 		case totals:
 			if msg != want || len(s.pending) > 0 {
 				return fmt.Errorf("%w: the receiver confirmed %d files and %d bytes, %d and %d were sent",
@@ -202,21 +210,28 @@ func (s *sender) drainAcks() error {
 		if !ok {
 			return nil
 		}
-		ack, isAck := msg.(fileSum)
-		if !isAck {
-			return fmt.Errorf("%w: unexpected message from the receiver while sending", ErrProtocol)
+		switch msg := msg.(type) {
+		case fileSum:
+			err = s.acked(msg)
+		case fileAbort:
+			err = s.abortAcked(msg)
+		default:
+			err = fmt.Errorf("%w: unexpected message from the receiver while sending", ErrProtocol)
 		}
-		if err := s.acked(ack); err != nil {
+		if err != nil {
 			return err
 		}
 	}
 }
 
 func (s *sender) acked(ack fileSum) error {
-	if len(s.pending) == 0 || s.pending[0].index != ack.index {
+	if len(s.pending) == 0 || s.pending[0].sum.index != ack.index {
 		return fmt.Errorf("%w: the receiver acknowledged entry %d before it was sent", ErrProtocol, ack.index)
 	}
-	want := s.pending[0]
+	if s.pending[0].aborted {
+		return fmt.Errorf("%w: the receiver acknowledged %s, which was aborted", ErrProtocol, quoteName(s.m.Entries[ack.index].Path))
+	}
+	want := s.pending[0].sum
 	s.pending = s.pending[1:]
 	path := s.m.Entries[ack.index].Path
 	if ack != want {
@@ -245,9 +260,10 @@ func (s *sender) result() Result {
 func (s *sender) fail(ctx context.Context, err error) error {
 	var re *remoteError
 	var ce *connError
+	var t told
 	if ctx.Err() != nil {
 		err = ctx.Err()
-	} else if !errors.As(err, &re) && !errors.As(err, &ce) && s.ib != nil {
+	} else if !errors.As(err, &re) && !errors.As(err, &ce) && !errors.As(err, &t) && s.ib != nil {
 		kind, msg := peerMessage(err)
 		sendErrorFrame(s.conn, kind, msg)
 	}

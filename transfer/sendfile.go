@@ -16,6 +16,9 @@ func (s *sender) sendFile(ctx context.Context, i int) error {
 	s.current = i
 	e := s.m.Entries[i]
 	rc, err := s.src.Open(ctx, i)
+	if errors.Is(err, ErrSourceChanged) {
+		return s.abortFile(i, err) // changed before its turn
+	}
 	if err != nil {
 		return fmt.Errorf("cannot read %s: %w", quoteName(e.Path), err)
 	}
@@ -29,7 +32,9 @@ func (s *sender) sendFile(ctx context.Context, i int) error {
 		} else {
 			// The receiver holds other bytes: start again from the beginning.
 			rc.Close()
-			if rc, err = s.src.Open(ctx, i); err != nil {
+			if rc, err = s.src.Open(ctx, i); errors.Is(err, ErrSourceChanged) {
+				return s.abortFile(i, err)
+			} else if err != nil {
 				return fmt.Errorf("cannot read %s: %w", quoteName(e.Path), err)
 			}
 			s.hash.Reset()
@@ -46,7 +51,7 @@ func (s *sender) sendFile(ctx context.Context, i int) error {
 	}
 
 	s.queue = s.queue[:0]
-	eof := false
+	eof, short := false, false
 	for {
 		for !eof && s.readAhead(e.Size) {
 			if err := ctx.Err(); err != nil {
@@ -80,10 +85,7 @@ func (s *sender) sendFile(ctx context.Context, i int) error {
 				off += int64(n)
 			}
 			if errors.Is(rerr, io.EOF) || errors.Is(rerr, io.ErrUnexpectedEOF) {
-				if e.Size >= 0 && off < e.Size {
-					return fmt.Errorf("%s shrank while it was being sent: it ended after %d of its %d bytes; send it again when it no longer changes",
-						quoteName(e.Path), off, e.Size)
-				}
+				short = e.Size >= 0 && off < e.Size // it shrank: checked below
 				eof = true
 			} else if rerr != nil {
 				return fmt.Errorf("cannot read %s: %w", quoteName(e.Path), rerr)
@@ -100,12 +102,15 @@ func (s *sender) sendFile(ctx context.Context, i int) error {
 		}
 	}
 
+	if err := checkUnchanged(rc, e, off, short); err != nil {
+		return s.abortFile(i, err)
+	}
 	end := fileSum{index: uint32(i), size: uint64(off)}
 	s.hash.Sum(end.sum[:0])
 	if err := s.fb.write(s.conn, frameFileEnd, appendFileSum(nil, end)); err != nil {
 		return err
 	}
-	s.pending = append(s.pending, end)
+	s.pending = append(s.pending, sentFile{sum: end})
 	s.bytes += off
 	return s.drainAcks()
 }

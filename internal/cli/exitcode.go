@@ -41,6 +41,7 @@ var classes = []struct {
 	kind   string
 	code   int
 }{
+	{transfer.ErrSourceChanged, "source_changed", ExitIntegrity},
 	{transfer.ErrIntegrity, "integrity", ExitIntegrity},
 	{transfer.ErrDeclined, "declined", ExitDeclined},
 	{transfer.ErrExists, "exists", ExitDeclined},
