@@ -43,7 +43,7 @@ func checkResumed(t *testing.T, server, code, path, sum, out string, size int64)
 			t.Fatalf("%s: resumed + transferred = %d, want the file's %d", name, done.num("resumed")+done.num("transferred"), size)
 		}
 	}
-	if _, err := os.Stat(filepath.Join(out, filepath.Base(path)+".part")); !os.IsNotExist(err) {
+	if _, err := os.Stat(filepath.Join(out, filepath.Base(path)+".ferry-part")); !os.IsNotExist(err) {
 		t.Fatalf("the .part file is still there after the resumed transfer: %v", err)
 	}
 }
@@ -68,7 +68,7 @@ func TestResumeAfterReceiverKilled(t *testing.T) {
 	if !strings.Contains(sender.stderr.String(), "resume") {
 		t.Fatalf("sender's message does not say how to resume:\n%s", sender.stderr)
 	}
-	if fi, err := os.Stat(filepath.Join(out, "big.iso.part")); err != nil || fi.Size() < size*30/100 {
+	if fi, err := os.Stat(filepath.Join(out, "big.iso.ferry-part")); err != nil || fi.Size() < size*30/100 {
 		t.Fatalf("big.iso.part after the crash: %v, %v", fi, err)
 	}
 	checkResumed(t, server, "72-kill-receiver", path, sum, out, size)
@@ -93,14 +93,16 @@ func TestResumeAfterSenderKilled(t *testing.T) {
 		t.Fatalf("receiver exit %d after the sender died, want 6; stderr:\n%s", rc, receiver.stderr)
 	}
 	e, _ := findEvent(rev, "error")
-	if !strings.Contains(e.str("message"), "data.bin.part") || !strings.Contains(e.str("message"), "resume") {
+	if !strings.Contains(e.str("message"), "data.bin.ferry-part") || !strings.Contains(e.str("message"), "resume") {
 		t.Fatalf("receiver's error does not say how far it got and how to resume: %v", e)
 	}
 	checkResumed(t, server, "74-kill-sender", path, sum, out, size)
 }
 
-// TestDiskFull: the receiver's disk fills up; it stops with a clear error,
-// keeps the .part, and the sender is told.
+// TestDiskFull: the receiver's disk fills up while writing; it stops with a
+// clear error, keeps the temporary file, and the sender is told. The file is
+// streamed from standard input: a known size that does not fit is refused
+// before anything is written (TestNoSpaceRefusedBeforeAccept).
 func TestDiskFull(t *testing.T) {
 	requireNetns(t) // root, for mount
 	server := startRendezvous(t)
@@ -114,19 +116,28 @@ func TestDiskFull(t *testing.T) {
 	}
 	t.Cleanup(func() { _ = exec.Command("umount", "-l", out).Run() })
 	path, _ := randomFile(t, src, "too-big.bin", 16<<20)
+	stdin, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stdin.Close()
 
-	sc, rc, sev, rev, sender, receiver := transfer(t, server, "75-disk-full", []string{path}, []string{"--yes", "--out", out})
+	sender := startIO(t, stdin, nil, nil, nil, bin.ferry, "send", "--server", server, "--code", "75-disk-full", "--json", "--name", "too-big.bin", "-")
+	sender.waitEvent("code", 30*time.Second)
+	receiver := start(t, nil, nil, bin.ferry, "receive", "--server", server, "--json", "--yes", "--out", out, "75-disk-full")
+	rc, rev := receiver.wait(transferTimeout)
+	sc, sev := sender.wait(transferTimeout)
 	if rc != 1 || sc != 1 {
 		t.Fatalf("exit codes: receiver %d, sender %d, want 1 and 1\nreceiver:\n%s\nsender:\n%s", rc, sc, receiver.stderr, sender.stderr)
 	}
 	re, _ := findEvent(rev, "error")
-	if !strings.Contains(re.str("message"), "disk full") || !strings.Contains(re.str("message"), "too-big.bin.part") {
-		t.Fatalf("receiver's error %v, want a disk-full message naming the kept .part", re)
+	if !strings.Contains(re.str("message"), "disk full") || !strings.Contains(re.str("message"), "too-big.bin.ferry-part") {
+		t.Fatalf("receiver's error %v, want a disk-full message naming the kept .ferry-part", re)
 	}
 	if se, _ := findEvent(sev, "error"); !strings.Contains(se.str("message"), "disk full") {
 		t.Fatalf("sender's error %v, want the receiver's disk-full message", se)
 	}
-	if fi, err := os.Stat(filepath.Join(out, "too-big.bin.part")); err != nil || fi.Size() == 0 {
+	if fi, err := os.Stat(filepath.Join(out, "too-big.bin.ferry-part")); err != nil || fi.Size() == 0 {
 		t.Fatalf("the .part was not kept: %v %v", fi, err)
 	}
 	if _, err := os.Stat(filepath.Join(out, "too-big.bin")); !os.IsNotExist(err) {

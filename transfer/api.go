@@ -37,6 +37,9 @@ var (
 	ErrVersion = errors.New("incompatible transfer protocol version")
 	// ErrPeerClosed: the channel closed before the transfer completed.
 	ErrPeerClosed = errors.New("the connection to the peer was lost")
+	// ErrNoSpace: the files do not fit in the free space of the receiver's
+	// output directory (checked before accepting; see space.go).
+	ErrNoSpace = errors.New("not enough free space")
 )
 
 // Entry is one item of a manifest.
@@ -130,6 +133,8 @@ type ReceiveOptions struct {
 	// it, a text message is declined.
 	Text io.Writer
 
-	limits     manifestLimits              // tests lower the manifest limits
-	wrapWriter func(w io.Writer) io.Writer // tests inject write failures (a full disk)
+	limits     manifestLimits                                  // tests lower the manifest limits
+	wrapWriter func(w io.Writer) io.Writer                     // tests inject write failures (a full disk)
+	freeSpace  func(dir string) (free, block int64, err error) // tests fake the free space
+	umask      *fs.FileMode                                    // tests set the umask; nil: the process's
 }

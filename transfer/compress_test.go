@@ -252,7 +252,7 @@ func TestHostileCompressedData(t *testing.T) {
 			}
 			mustNotExist(t, filepath.Join(out, "f.txt"))
 			if tc.want == ErrIntegrity {
-				mustNotExist(t, filepath.Join(out, "f.txt.part"))
+				mustNotExist(t, filepath.Join(out, "f.txt.ferry-part"))
 			}
 		})
 	}

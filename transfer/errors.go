@@ -19,6 +19,7 @@ const (
 	kindProtocol   errKind = 4
 	kindVersion    errKind = 5
 	kindDeclined   errKind = 6
+	kindNoSpace    errKind = 8
 	// kindSourceChanged (in error and fileAbort frames): a file changed as
 	// the sender read it. A peer that does not know it reports a failure.
 	kindSourceChanged errKind = 7
@@ -34,6 +35,7 @@ var kindSentinels = []struct {
 	{kindProtocol, ErrProtocol},
 	{kindVersion, ErrVersion},
 	{kindDeclined, ErrDeclined},
+	{kindNoSpace, ErrNoSpace},
 	{kindSourceChanged, ErrSourceChanged},
 }
 

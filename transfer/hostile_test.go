@@ -50,6 +50,9 @@ var hostileNames = []string{
 	"trailing ",
 	"a//b",
 	"a/",
+	"x.ferry-part",
+	"a.txt.Ferry-Part",
+	"d/B.FERRY-PART/c",
 	"/",
 	strings.Repeat("n", MaxNameLen+1),
 	strings.Repeat("abcdefgh/", MaxPathLen/9) + "tail",
@@ -67,7 +70,7 @@ func TestValidateName(t *testing.T) {
 	for _, name := range []string{
 		"a.txt", "dir/sub/file.tar.gz", ".bashrc", "..hidden", "a..b", "CONSOLE", "com10",
 		"Ünïcödé/日本語.txt", "emoji 👩‍👩‍👧.png", "with space.txt", "semi;colon", "12:30.txt",
-		strings.Repeat("n", MaxNameLen), "-rf",
+		strings.Repeat("n", MaxNameLen), "-rf", "a.txt.part", "ferry-part", "x.ferry-part.txt",
 	} {
 		if err := ValidateName(name); err != nil {
 			t.Errorf("ValidateName(%q) = %v, want nil", name, err)
@@ -149,10 +152,10 @@ func TestSymlinksInTheOutputDirectory(t *testing.T) {
 			t.Fatal(err)
 		}
 		for link, target := range map[string]string{
-			"out-link":   "../outside",
-			"in-link":    "real",
-			"file-link":  "../victim.txt",
-			"x.txt.part": "../victim.txt",
+			"out-link":         "../outside",
+			"in-link":          "real",
+			"file-link":        "../victim.txt",
+			"x.txt.ferry-part": "../victim.txt",
 		} {
 			if err := os.Symlink(target, filepath.Join(out, link)); err != nil {
 				t.Skipf("cannot create symbolic links here: %v", err)
@@ -172,7 +175,7 @@ func TestSymlinksInTheOutputDirectory(t *testing.T) {
 		base, out := setup(t)
 		refuseOffer(t, base, ReceiveOptions{Dir: out, Overwrite: true}, ErrUnsafeName, Entry{Path: "in-link", Mode: fs.ModeDir | 0o755})
 	})
-	t.Run("a .part that is a link", func(t *testing.T) {
+	t.Run("a temporary file that is a link", func(t *testing.T) {
 		base, out := setup(t)
 		refuseOffer(t, base, ReceiveOptions{Dir: out, Overwrite: true}, ErrExists, fileEntry("x.txt", 3))
 	})

@@ -52,7 +52,7 @@ func TestCorruptedDataIsAnIntegrityErrorOnBothSides(t *testing.T) {
 		t.Errorf("send: %v", sent.err)
 	}
 	mustNotExist(t, filepath.Join(out, "data.bin"))
-	mustNotExist(t, filepath.Join(out, "data.bin.part"))
+	mustNotExist(t, filepath.Join(out, "data.bin.ferry-part"))
 }
 
 // TestLyingSender plays senders that break the integrity rules; the receiver
@@ -113,7 +113,7 @@ func TestLyingSender(t *testing.T) {
 				t.Errorf("the sender was told kind %d: %s", kind, msg)
 			}
 			mustNotExist(t, filepath.Join(out, "f.bin"))
-			mustNotExist(t, filepath.Join(out, "f.bin.part"))
+			mustNotExist(t, filepath.Join(out, "f.bin.ferry-part"))
 		})
 	}
 }

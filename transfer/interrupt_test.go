@@ -44,13 +44,13 @@ func interrupted(t *testing.T, out string, data []byte, n int) {
 	if !errors.Is(got.err, ErrPeerClosed) {
 		t.Fatalf("receive: %v, want ErrPeerClosed", got.err)
 	}
-	for _, want := range []string{`"f.bin.part"`, "receive again into the same directory"} {
+	for _, want := range []string{`"f.bin.ferry-part"`, "receive again into the same directory"} {
 		if !strings.Contains(got.err.Error(), want) {
 			t.Errorf("receive: %v, want it to say %q", got.err, want)
 		}
 	}
 	mustNotExist(t, filepath.Join(out, "f.bin"))
-	mustContain(t, filepath.Join(out, "f.bin.part"), data[:n])
+	mustContain(t, filepath.Join(out, "f.bin.ferry-part"), data[:n])
 }
 
 func TestPeerClosedKeepsPartAndResumes(t *testing.T) {
@@ -64,7 +64,7 @@ func TestPeerClosedKeepsPartAndResumes(t *testing.T) {
 		t.Fatalf("send: %v; receive: %v", sent.err, got.err)
 	}
 	mustContain(t, filepath.Join(out, "f.bin"), data)
-	mustNotExist(t, filepath.Join(out, "f.bin.part"))
+	mustNotExist(t, filepath.Join(out, "f.bin.ferry-part"))
 	for side, o := range map[string]outcome{"send": sent, "receive": got} {
 		if o.res.Resumed != 4000 || o.res.Transferred != 6000 || o.res.Bytes != 10_000 || o.res.Files != 1 {
 			t.Errorf("%s result %+v, want 4000 resumed and 6000 transferred", side, o.res)
@@ -94,13 +94,13 @@ func TestResumeFromCompletePart(t *testing.T) {
 	data := randomBytes(t, 10_000)
 	out := t.TempDir()
 	// A .part with all the bytes and more after them, as if the file shrank at the source.
-	writeFile(t, filepath.Join(out, "f.bin.part"), append(append([]byte(nil), data...), "extra"...), 0o600)
+	writeFile(t, filepath.Join(out, "f.bin.ferry-part"), append(append([]byte(nil), data...), "extra"...), 0o600)
 	sent, got := pair(t, testContext(t), (&memSource{}).add("f.bin", data), SendOptions{}, ReceiveOptions{Dir: out})
 	if sent.err != nil || got.err != nil {
 		t.Fatalf("send: %v; receive: %v", sent.err, got.err)
 	}
 	mustContain(t, filepath.Join(out, "f.bin"), data)
-	mustNotExist(t, filepath.Join(out, "f.bin.part"))
+	mustNotExist(t, filepath.Join(out, "f.bin.ferry-part"))
 	if sent.res.Transferred != 0 || sent.res.Resumed != 10_000 {
 		t.Errorf("send result %+v", sent.res)
 	}
@@ -126,7 +126,7 @@ func TestCancelReceive(t *testing.T) {
 		t.Fatalf("receive: %v, want context.Canceled", got.err)
 	}
 	mustNotExist(t, filepath.Join(out, "f.bin"))
-	mustContain(t, filepath.Join(out, "f.bin.part"), data[:4000])
+	mustContain(t, filepath.Join(out, "f.bin.ferry-part"), data[:4000])
 }
 
 // cancelAt is a Progress that cancels the transfer once done reaches n.
@@ -157,7 +157,7 @@ func TestCancelSend(t *testing.T) {
 		t.Errorf("receive: %v, want ErrPeerClosed", got.err)
 	}
 	mustNotExist(t, filepath.Join(out, "f.bin"))
-	part, err := os.ReadFile(filepath.Join(out, "f.bin.part"))
+	part, err := os.ReadFile(filepath.Join(out, "f.bin.ferry-part"))
 	if err != nil || len(part) < 1<<19 || string(part) != string(data[:len(part)]) {
 		t.Errorf(".part: %d bytes (%v), want a prefix of the data of at least 512 KiB", len(part), err)
 	}
@@ -173,7 +173,7 @@ func (d *fullDisk) Write(p []byte) (int, error) {
 	if len(p) > d.left {
 		n, _ := d.w.Write(p[:d.left])
 		d.left = 0
-		return n, &os.PathError{Op: "write", Path: "f.bin.part", Err: syscall.ENOSPC}
+		return n, &os.PathError{Op: "write", Path: "f.bin.ferry-part", Err: syscall.ENOSPC}
 	}
 	d.left -= len(p)
 	return d.w.Write(p)
@@ -187,14 +187,14 @@ func TestDiskFull(t *testing.T) {
 		wrapWriter: func(w io.Writer) io.Writer { return &fullDisk{w: w, left: 100_000} },
 	})
 	const want = `disk full while writing "f.bin": free space, then receive again into the same directory to resume`
-	if got.err == nil || !strings.Contains(got.err.Error(), want) || !strings.Contains(got.err.Error(), `kept in "f.bin.part"`) {
+	if got.err == nil || !strings.Contains(got.err.Error(), want) || !strings.Contains(got.err.Error(), `kept in "f.bin.ferry-part"`) {
 		t.Errorf("receive: %v", got.err)
 	}
 	if sent.err == nil || !strings.Contains(sent.err.Error(), "the receiver reported: "+want) {
 		t.Errorf("send: %v", sent.err)
 	}
 	mustNotExist(t, filepath.Join(out, "f.bin"))
-	part, err := os.ReadFile(filepath.Join(out, "f.bin.part"))
+	part, err := os.ReadFile(filepath.Join(out, "f.bin.ferry-part"))
 	if err != nil || len(part) == 0 || string(part) != string(data[:len(part)]) {
 		t.Errorf(".part: %d bytes (%v), want a prefix of the data", len(part), err)
 	}

@@ -13,7 +13,8 @@ import (
 // empty names, absolute paths, drive letters, backslashes, "." and ".."
 // components, empty components, NUL and other control characters (terminal
 // escapes included), bidirectional-text controls, invalid UTF-8, Windows device
-// names (CON, NUL, COM1, ...), components ending in a dot or a space, and names
+// names (CON, NUL, COM1, ...), components ending in a dot or a space or in the
+// reserved suffix of temporary files (".ferry-part", in any case), and names
 // longer than MaxPathLen bytes or with a component over MaxNameLen bytes.
 // The error wraps ErrUnsafeName and shows the name escaped.
 func ValidateName(name string) error {
@@ -64,6 +65,8 @@ func unsafeReason(name string) string {
 			return fmt.Sprintf("%q is a reserved device name on Windows", comp)
 		case strings.HasSuffix(comp, ".") || strings.HasSuffix(comp, " "):
 			return "it has a component ending in a dot or a space, which Windows would silently change"
+		case isReserved(comp):
+			return fmt.Sprintf("it has a component ending in %q (in any case), which ferry reserves for the files it is receiving; rename it", partSuffix)
 		}
 	}
 	return ""

@@ -14,13 +14,13 @@ import (
 //
 // Every name is validated (ValidateName, duplicates, symbolic links inside Dir)
 // and existing files are checked before opts.Accept is called; nothing is
-// written before Accept returns nil. Each file is written to NAME.part and
-// renamed onto NAME only after its SHA-256 matches (with Overwrite, an
+// written before Accept returns nil. Each file is written to a temporary file
+// (partfile.go) and renamed onto NAME only after its SHA-256 matches (with Overwrite, an
 // existing NAME that already holds the sender's bytes is kept and not sent
 // again; an existing symbolic link at NAME is replaced, never followed). A
 // file that fails its integrity checks is removed; after a cancellation, a
-// lost connection or a full disk the .part file is kept, and running the same
-// transfer again resumes from it.
+// lost connection or a full disk the temporary file is kept, and running the
+// same transfer again resumes from it. Modes: modes.go; free space: space.go.
 //
 // On error, Receive tells the sender why (when the connection still works),
 // then closes conn; on success the caller closes conn. When ctx is done,
@@ -70,6 +70,7 @@ type receiver struct {
 	resumed  int64               // bytes not received again thanks to resume
 	aborted  []abortedFile       // files the sender aborted (receiveabort.go)
 	accepted bool
+	plan     diskPlan // space needed, directories created (space.go, modes.go)
 }
 
 // told marks an error the peer already knows about (a decline).
@@ -269,6 +270,9 @@ func (r *receiver) fail(ctx context.Context, err error) error {
 	r.conn.Close()
 	where := r.where()
 	note := r.closeCurrent(err)
+	if r.root != nil {
+		r.finishDirs() // best effort: what is kept for a resume gets its final modes
+	}
 	if r.root != nil {
 		r.root.Close()
 	}

@@ -8,18 +8,18 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"os"
 	"strings"
 )
-
-// partSuffix names the file that receives NAME's bytes until they are verified.
-const partSuffix = ".part"
 
 // checkDir looks at what the output directory already holds at the manifest's
 // paths, before anything is written: a path through a symbolic link is refused,
 // existing files need Overwrite, and what cannot be replaced (a directory where
-// a file goes, a file where a directory goes, a .part that is not a file) stops
-// the transfer.
+// a file goes, a file where a directory goes, a temporary file that ferry did
+// not leave: checkTemp) stops the transfer. It also adds up the space that the
+// files still need and refuses a transfer that does not fit (checkSpace).
 func (r *receiver) checkDir() error {
+	r.plan.measure(r.opts.Dir, r.opts.freeSpace)
 	known := map[string]fs.FileInfo{} // parent directories already looked at; nil = absent
 	var conflicts []string
 	for _, e := range r.m.Entries {
@@ -31,9 +31,11 @@ func (r *receiver) checkDir() error {
 			if e.Mode.IsDir() {
 				continue
 			}
-			if err := r.checkPart(e.Path); err != nil {
+			held, err := r.checkTemp(e.Path)
+			if err != nil {
 				return err
 			}
+			r.plan.add(e.Size, held)
 			continue
 		}
 		isLink := fi.Mode()&fs.ModeSymlink != 0
@@ -49,16 +51,25 @@ func (r *receiver) checkDir() error {
 			return fmt.Errorf("%w: %s is a file in this transfer, but a directory of that name exists in the output directory; nothing was written: move it away or receive into another directory",
 				ErrExists, quoteName(e.Path))
 		default:
-			if err := r.checkPart(e.Path); err != nil {
+			held, err := r.checkTemp(e.Path)
+			if err != nil {
 				return err
 			}
+			if fi.Mode().IsRegular() && fi.Size() == e.Size {
+				// With Overwrite, a file that already holds the sender's
+				// bytes is kept (findHeld): most likely on a resume, so it
+				// is counted as needing no space. If it differs after all,
+				// a full disk is still caught while writing.
+				held = e.Size
+			}
+			r.plan.add(e.Size, held)
 			conflicts = append(conflicts, e.Path)
 		}
 	}
 	if len(conflicts) > 0 && !r.opts.Overwrite {
 		return existsError(conflicts)
 	}
-	return nil
+	return r.checkSpace()
 }
 
 func existsError(names []string) error {
@@ -123,42 +134,19 @@ func (r *receiver) lstat(name string) (fs.FileInfo, error) {
 	return fi, nil
 }
 
-// checkPart refuses a NAME.part that is anything but a regular file.
-func (r *receiver) checkPart(name string) error {
-	fi, err := r.lstat(name + partSuffix)
-	if err != nil || fi == nil || fi.Mode().IsRegular() {
-		return err
-	}
-	return fmt.Errorf("%w: %s is in the way of receiving %s and is not a regular file; nothing was written: remove it or receive into another directory",
-		ErrExists, quoteName(name+partSuffix), quoteName(name))
-}
-
-// makeDirs creates the manifest's directories.
-func (r *receiver) makeDirs() error {
-	for _, e := range r.m.Entries {
-		if !e.Mode.IsDir() {
-			continue
-		}
-		if err := r.root.MkdirAll(e.Path, 0o755); err != nil {
-			return fmt.Errorf("cannot create the directory %s: %w", quoteName(e.Path), err)
-		}
-		r.made[e.Path] = true
-	}
-	return nil
-}
-
 // heldPrefix is what the output directory already holds of a file.
 type heldPrefix struct {
 	offset int64
 	sum    [32]byte // SHA-256 of the first offset bytes
 	state  []byte   // the SHA-256 state after them, to go on hashing
-	final  bool     // the bytes are NAME itself (with Overwrite), not NAME.part
+	final  bool     // the bytes are NAME itself (with Overwrite), not its temporary file
 }
 
-// findHeld looks for what can be resumed: NAME.part files, and with Overwrite
-// existing files of the announced size, which are kept if the sender's bytes
-// are the same. Only our own files are offered: NAME.part, or a file that the
-// user agreed to have replaced.
+// findHeld looks for what can be resumed: temporary files that ferry left
+// (partfile.go), and with Overwrite existing files of the announced size, which
+// are kept if the sender's bytes are the same. Only our own files are offered:
+// a temporary file that passes tempProblem, or a file that the user agreed to
+// have replaced.
 func (r *receiver) findHeld(ctx context.Context) error {
 	r.held = map[int]*heldPrefix{}
 	for i, e := range r.m.Entries {
@@ -170,16 +158,16 @@ func (r *receiver) findHeld(ctx context.Context) error {
 		}
 		if r.opts.Overwrite {
 			if fi, err := r.lstat(e.Path); err == nil && fi != nil && fi.Mode().IsRegular() && fi.Size() == e.Size {
-				if h := r.hashPrefix(e.Path, e.Size); h != nil {
+				if h := r.hashPrefix(e.Path, e.Size, false); h != nil {
 					h.final = true
 					r.held[i] = h
 					continue
 				}
 			}
 		}
-		part := e.Path + partSuffix
-		if fi, err := r.lstat(part); err == nil && fi != nil && fi.Mode().IsRegular() && fi.Size() > 0 {
-			if h := r.hashPrefix(part, min(fi.Size(), e.Size)); h != nil {
+		part := tempName(e.Path)
+		if fi, err := r.lstat(part); err == nil && fi != nil && tempProblem(fi) == "" && fi.Size() > 0 {
+			if h := r.hashPrefix(part, min(fi.Size(), e.Size), true); h != nil {
 				r.held[i] = h
 			}
 		}
@@ -187,9 +175,16 @@ func (r *receiver) findHeld(ctx context.Context) error {
 	return nil
 }
 
-// hashPrefix hashes the first n bytes of name; nil if they cannot be read.
-func (r *receiver) hashPrefix(name string, n int64) *heldPrefix {
-	f, err := r.root.Open(name)
+// hashPrefix hashes the first n bytes of name (a temporary file that must
+// still pass openOwned when temp is set); nil if they cannot be read.
+func (r *receiver) hashPrefix(name string, n int64, temp bool) *heldPrefix {
+	var f *os.File
+	var err error
+	if temp {
+		f, err = r.openOwned(name, os.O_RDONLY)
+	} else {
+		f, err = r.root.Open(name)
+	}
 	if err != nil {
 		return nil
 	}

@@ -20,7 +20,7 @@ import (
 type incoming struct {
 	index int
 	entry Entry
-	f     *os.File  // NAME.part; nil when an identical NAME is kept
+	f     *os.File  // the temporary file (tempName); nil when an identical NAME is kept
 	w     io.Writer // f, or what a test wraps it in
 	hash  hash.Hash
 	off   int64 // bytes held so far
@@ -87,6 +87,9 @@ func (r *receiver) receiveFiles(ctx context.Context) error {
 				return fmt.Errorf("%w: the sender says it sent %d files and %d bytes, %d and %d were received",
 					ErrProtocol, tot.files, tot.bytes, r.files, r.bytes)
 			}
+			if err := r.finishDirs(); err != nil {
+				return err
+			}
 			return r.fb.write(r.conn, frameDoneAck, appendTotals(nil, tot))
 		default:
 			return fmt.Errorf("%w: unexpected %s frame from the sender", ErrProtocol, t)
@@ -94,8 +97,10 @@ func (r *receiver) receiveFiles(ctx context.Context) error {
 	}
 }
 
-// beginFile opens NAME.part (or keeps an identical NAME) at offset, which is 0
-// or the offset of what we offered in a have record.
+// beginFile opens NAME's temporary file (or keeps an identical NAME) at
+// offset, which is 0 or the offset of what we offered in a have record: a new
+// temporary file is created exclusively, a held one is checked again as it is
+// opened (partfile.go).
 func (r *receiver) beginFile(i int, offset uint64) error {
 	e := r.m.Entries[i]
 	in := &incoming{index: i, entry: e, hash: sha256.New()}
@@ -110,16 +115,13 @@ func (r *receiver) beginFile(i int, offset uint64) error {
 		r.reportProgress()
 		return nil
 	}
-	if dir := path.Dir(e.Path); dir != "." && !r.made[dir] {
-		if err := r.root.MkdirAll(dir, 0o755); err != nil {
-			return fmt.Errorf("cannot create the directory %s: %w", quoteName(dir), err)
-		}
-		r.made[dir] = true
-	}
-	if err := r.checkPart(e.Path); err != nil {
+	if err := r.mkdirAll(path.Dir(e.Path)); err != nil {
 		return err
 	}
-	part := e.Path + partSuffix
+	if _, err := r.checkTemp(e.Path); err != nil {
+		return err
+	}
+	part := tempName(e.Path)
 	if offset > 0 {
 		if err := in.hash.(encoding.BinaryUnmarshaler).UnmarshalBinary(held.state); err != nil {
 			return fmt.Errorf("cannot resume %s: %w", quoteName(e.Path), err)
@@ -131,11 +133,13 @@ func (r *receiver) beginFile(i int, offset uint64) error {
 			return nil
 		}
 	}
-	flags := os.O_WRONLY | os.O_CREATE
-	if offset == 0 {
-		flags |= os.O_TRUNC
+	var f *os.File
+	var err error
+	if offset > 0 {
+		f, err = r.openOwned(part, os.O_WRONLY)
+	} else {
+		f, err = r.createTemp(part)
 	}
-	f, err := r.root.OpenFile(part, flags, 0o600)
 	if err != nil {
 		return diskError(e.Path, err)
 	}
@@ -249,8 +253,8 @@ func (r *receiver) endFile(end fileSum) error {
 		}
 	}
 	if in.f != nil {
-		part := e.Path + partSuffix
-		if err := in.f.Chmod(e.Mode.Perm() & 0o777); err != nil {
+		part := tempName(e.Path)
+		if err := in.f.Chmod(r.finalMode(e)); err != nil {
 			return diskError(e.Path, err)
 		}
 		if err := in.f.Sync(); err != nil {
@@ -276,14 +280,15 @@ func (r *receiver) endFile(end fileSum) error {
 }
 
 // closeCurrent closes the file being received when the transfer fails: after
-// an integrity failure its .part is removed, otherwise it is kept to resume.
+// an integrity failure its temporary file is removed, otherwise it is kept to
+// resume.
 // It returns a note for the error message.
 func (r *receiver) closeCurrent(err error) string {
 	in := r.cur
 	if in == nil || in.f == nil {
 		return ""
 	}
-	part := in.entry.Path + partSuffix
+	part := tempName(in.entry.Path)
 	in.f.Sync()
 	in.f.Close()
 	in.f = nil

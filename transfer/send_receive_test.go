@@ -61,7 +61,7 @@ func TestSendReceiveFilesAndDirectories(t *testing.T) {
 			t.Errorf("%s: mode %v (err %v), want %v", name, fi.Mode(), err, want)
 		}
 	}
-	parts, _ := filepath.Glob(filepath.Join(out, "*.part"))
+	parts, _ := filepath.Glob(filepath.Join(out, "*.ferry-part"))
 	if len(parts) > 0 {
 		t.Errorf(".part files left: %v", parts)
 	}
@@ -138,7 +138,7 @@ func TestDecline(t *testing.T) {
 		t.Errorf("send: %v, want the receiver's reason", sent.err)
 	}
 	mustNotExist(t, filepath.Join(out, "a.txt"))
-	mustNotExist(t, filepath.Join(out, "a.txt.part"))
+	mustNotExist(t, filepath.Join(out, "a.txt.ferry-part"))
 }
 
 func TestExistingFiles(t *testing.T) {

@@ -45,6 +45,7 @@ var classes = []struct {
 	{transfer.ErrIntegrity, "integrity", ExitIntegrity},
 	{transfer.ErrDeclined, "declined", ExitDeclined},
 	{transfer.ErrExists, "exists", ExitDeclined},
+	{transfer.ErrNoSpace, "no_space", ExitFailure},
 	{rendezvous.ErrWrongCode, "wrong_code", ExitAuth},
 	{rendezvous.ErrTampered, "tampered", ExitAuth},
 	{rendezvous.ErrBadCode, "bad_code", ExitAuth},

@@ -1,0 +1,6 @@
+//go:build !linux && !darwin && !windows
+
+package transfer
+
+// diskSpace is not known on this platform: the free-space check is skipped.
+func diskSpace(string) (free, block int64, err error) { return 0, 0, errSpaceUnknown }
