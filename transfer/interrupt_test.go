@@ -29,7 +29,7 @@ func (r *reached) Transferred(done, total int64) {
 
 func (r *reached) FileDone(FileResult) {}
 
-// interrupted leaves out/f.bin.part holding data[:n], as a dropped connection does.
+// interrupted leaves out/f.bin.ferry-part holding data[:n], as a dropped connection does.
 func interrupted(t *testing.T, out string, data []byte, n int) {
 	t.Helper()
 	got := receiveFrom(t, testContext(t), ReceiveOptions{Dir: out}, func(p *rawPeer) {
@@ -78,7 +78,7 @@ func TestPeerClosedKeepsPartAndResumes(t *testing.T) {
 func TestResumeWithDifferentBytesStartsOver(t *testing.T) {
 	data := randomBytes(t, 10_000)
 	out := t.TempDir()
-	interrupted(t, out, randomBytes(t, 10_000), 4000) // a .part of other bytes
+	interrupted(t, out, randomBytes(t, 10_000), 4000) // a temporary file of other bytes
 
 	sent, got := pair(t, testContext(t), (&memSource{}).add("f.bin", data), SendOptions{}, ReceiveOptions{Dir: out})
 	if sent.err != nil || got.err != nil {

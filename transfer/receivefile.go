@@ -144,7 +144,7 @@ func (r *receiver) beginFile(i int, offset uint64) error {
 		return diskError(e.Path, err)
 	}
 	in.f, in.w = f, f
-	r.cur = in // from here on, fail closes or removes the .part
+	r.cur = in // from here on, fail closes or removes the temporary file
 	if offset > 0 {
 		if err := f.Truncate(in.off); err != nil {
 			return diskError(e.Path, err)
