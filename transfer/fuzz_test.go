@@ -29,6 +29,7 @@ func seedFrames() [][]byte {
 	stream = appendFrame(stream, frameDataZ, dataZ)
 	stream = appendFrame(stream, frameFileEnd, appendFileSum(nil, fileSum{0, 3, sum}))
 	stream = appendFrame(stream, frameFileAck, appendFileSum(nil, fileSum{0, 3, sum}))
+	stream = appendFrame(stream, frameFileAbort, appendFileAbort(nil, fileAbort{index: 0, kind: kindSourceChanged, msg: "size 1 -> 2 B"}))
 	stream = appendFrame(stream, frameDone, appendTotals(nil, totals{2, 3}))
 	stream = appendFrame(stream, frameDoneAck, appendTotals(nil, totals{2, 3}))
 	stream = appendFrame(stream, frameError, appendErrorFrame(nil, kindIntegrity, "bad \x1b"))
@@ -88,6 +89,10 @@ func FuzzFrames(f *testing.F) {
 			case frameError:
 				if _, msg, err := decodeErrorFrame(p); err == nil {
 					escapeText(msg)
+				}
+			case frameFileAbort:
+				if ab, err := decodeFileAbort(p); err == nil {
+					escapeText(ab.msg)
 				}
 			}
 		}
