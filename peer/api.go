@@ -23,6 +23,8 @@ import (
 	"log/slog"
 	"net"
 	"time"
+
+	"github.com/pion/transport/v4"
 )
 
 // Signaler carries opaque signaling messages to the other peer and back, in order.
@@ -88,10 +90,15 @@ type Config struct {
 	IPFilter func(net.IP) bool
 
 	// ICETimeout bounds how long ICE checks candidate pairs before Connect
-	// reports ErrNoRoute, and how long a connected path may stay silent before
-	// the connection is declared lost. Default DefaultICETimeout: with the
-	// signaling before it, a failure is reported within 30 s of meeting.
+	// reports ErrNoRoute. Default DefaultICETimeout: with the signaling
+	// before it, a failure is reported within 30 s of meeting.
 	ICETimeout time.Duration
+	// LostTimeout is how long a connected path may stay silent (not even
+	// ICE's keepalives, sent every second both ways) before the connection
+	// is declared lost, within a second after that: Read and Write then fail,
+	// also a Write waiting on backpressure (lost.go). Default
+	// DefaultLostTimeout; values above ICETimeout act as ICETimeout.
+	LostTimeout time.Duration
 	// CloseTimeout bounds how long Close waits while the peer acknowledges
 	// nothing of what is still queued, and then how long it waits for the
 	// peer to confirm the end of the stream. Default DefaultCloseTimeout.
@@ -107,7 +114,8 @@ type Config struct {
 	// Nil discards them all, so a terminal stays clean.
 	Logger *slog.Logger
 
-	bare bool // set by ConnectBare: no stream layer on the channel
+	bare bool          // set by ConnectBare: no stream layer on the channel
+	net  transport.Net // tests: a virtual network (pion's vnet) instead of the OS's
 }
 
 // Defaults for Config's zero fields.
@@ -118,6 +126,7 @@ const (
 	DefaultReceiveWindow  = 4 << 20
 	DefaultSocketBuffer   = 4 << 20
 	DefaultICETimeout     = 20 * time.Second
+	DefaultLostTimeout    = 7 * time.Second
 	DefaultCloseTimeout   = 5 * time.Second
 )
 

@@ -110,7 +110,7 @@ func (c *Conn) lost(err error) {
 // peer closed the connection cleanly and every byte was read, and another
 // error when the connection was lost or closed here.
 func (c *Conn) Read(p []byte) (int, error) {
-	n, err := c.reader.read(p, c.closing)
+	n, err := c.reader.read(p, c.closing, c.dead)
 	if err != nil && !errors.Is(err, io.EOF) {
 		select {
 		case <-c.dead:

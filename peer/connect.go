@@ -83,8 +83,9 @@ type negotiation struct {
 	opened chan datachannel.ReadWriteCloser // (cap 1) the detached channel
 	failed chan error                       // (cap 2) ICE or DTLS failed before connecting
 
-	mu   sync.Mutex // orders connecting against failures reported by pion
-	conn *Conn      // set once connected: failures go to it from then on
+	mu        sync.Mutex  // orders connecting against failures reported by pion
+	conn      *Conn       // set once connected: failures go to it from then on
+	lostTimer *time.Timer // running while ICE reports the path disconnected (lost.go)
 
 	haveRemote      bool
 	earlyCandidates []webrtc.ICECandidateInit
@@ -358,8 +359,9 @@ func (n *negotiation) onCandidate(c *webrtc.ICECandidate) {
 }
 
 func (n *negotiation) onICEState(st webrtc.ICEConnectionState) {
+	n.watchSilence(st)
 	if st == webrtc.ICEConnectionStateFailed {
-		n.fail(n.noRoute(), fmt.Errorf("peer: connection to the peer lost: nothing received for %s", n.cfg.ICETimeout))
+		n.fail(n.noRoute(), fmt.Errorf("%w: nothing received from it for %s", errPeerLost, n.cfg.ICETimeout))
 	}
 }
 

@@ -22,7 +22,27 @@ type Link struct {
 	closeErr  error
 }
 
-func newLink(conns []*Conn) *Link { return &Link{conns: conns} }
+func newLink(conns []*Conn) *Link {
+	if len(conns) > 1 {
+		for _, c := range conns {
+			go shareLoss(c, conns)
+		}
+	}
+	return &Link{conns: conns}
+}
+
+// shareLoss marks every connection of a link lost once c is: the stream
+// cannot go on without c's share of it, and a Read or Write waiting on
+// another connection must not wait for that one to notice too.
+func shareLoss(c *Conn, conns []*Conn) {
+	select {
+	case <-c.dead:
+		for _, o := range conns {
+			o.lost(c.deadErr)
+		}
+	case <-c.closing:
+	}
+}
 
 // Conns is how many connections the link runs over.
 func (l *Link) Conns() int { return len(l.conns) }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"sync"
 
 	"github.com/pion/datachannel"
@@ -114,8 +115,10 @@ func readError(err error, maxMessage int) error {
 	}
 }
 
-// read copies bytes of the next messages into p.
-func (r *reader) read(p []byte, closing <-chan struct{}) (int, error) {
+// read copies bytes of the next messages into p. Once dead is closed (the
+// connection was lost) it returns what was already read and then
+// net.ErrClosed, without waiting for pion to tear the connection down.
+func (r *reader) read(p []byte, closing, dead <-chan struct{}) (int, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if len(p) == 0 {
@@ -147,6 +150,13 @@ func (r *reader) read(p []byte, closing <-chan struct{}) (int, error) {
 			}
 		case <-closing:
 			return 0, ErrClosed
+		case <-dead:
+			select {
+			case msg := <-r.results:
+				r.cur, r.rest = msg, msg
+			default:
+				return 0, net.ErrClosed // Conn.Read says why
+			}
 		}
 	}
 	n := copy(p, r.rest)

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/pion/ice/v4"
+	"github.com/pion/transport/v4"
 	"github.com/pion/transport/v4/stdnet"
 	"github.com/pion/webrtc/v4"
 )
@@ -37,6 +38,9 @@ func (cfg Config) withDefaults() (settings, error) {
 	if s.ICETimeout == 0 {
 		s.ICETimeout = DefaultICETimeout
 	}
+	if s.LostTimeout == 0 {
+		s.LostTimeout = DefaultLostTimeout
+	}
 	if s.CloseTimeout == 0 {
 		s.CloseTimeout = DefaultCloseTimeout
 	}
@@ -47,11 +51,25 @@ func (cfg Config) withDefaults() (settings, error) {
 		return s, fmt.Errorf("peer: config: LowWater (%d) must be below HighWater (%d)", s.LowWater, s.HighWater)
 	case s.ReceiveWindow < 0 || s.ReceiveWindow > 1<<30:
 		return s, fmt.Errorf("peer: config: ReceiveWindow %d is out of range (1 byte to 1 GiB)", s.ReceiveWindow)
-	case s.ICETimeout < 0 || s.CloseTimeout < 0:
+	case s.ICETimeout < 0 || s.CloseTimeout < 0 || s.LostTimeout < 0:
 		return s, fmt.Errorf("peer: config: timeouts must not be negative")
 	}
 	s.maxMessage = max(s.MessageSize, DefaultMaxMessageSize)
 	return s, nil
+}
+
+// disconnected is how long a connected path is silent before pion reports
+// it disconnected (the lost timer starts then): a few keepalives, so that a
+// lossy but live path seldom gets there.
+func (s settings) disconnected() time.Duration {
+	return min(3*time.Second, s.ICETimeout/6, s.LostTimeout/2)
+}
+
+// keepalive is how often ICE sends a consent check on the selected pair, so
+// that an idle connection is never silent for long; pion also checks its
+// timers this often.
+func (s settings) keepalive() time.Duration {
+	return min(time.Second, s.disconnected()/2)
 }
 
 // newAPI builds the pion API for one PeerConnection. The returned closer
@@ -75,9 +93,13 @@ func newAPI(s settings) (api *webrtc.API, bn *bufferedNet, mux io.Closer, err er
 		se.SetIPFilter(s.IPFilter)
 	}
 
-	// pion's checking timeout is disconnected+failed; keep pion's 1:5 split.
-	disconnected := s.ICETimeout / 6
-	se.SetICETimeouts(disconnected, s.ICETimeout-disconnected, min(2*time.Second, disconnected/2))
+	// pion's checking timeout is disconnected+failed = ICETimeout, and so is
+	// the silence after which it declares a connected path failed: 20 s, too
+	// long to notice a vanished peer. So the path is declared lost by Conn
+	// (lostWatch) LostTimeout after the last packet: pion reports
+	// "disconnected" after s.disconnected of silence (checked every
+	// keepalive), and the rest of LostTimeout runs from there.
+	se.SetICETimeouts(s.disconnected(), s.ICETimeout-s.disconnected(), s.keepalive())
 
 	se.SetSCTPMaxMessageSize(uint32(s.maxMessage))
 	se.SetSCTPMaxReceiveBufferSize(uint32(s.ReceiveWindow))
@@ -87,9 +109,11 @@ func newAPI(s settings) (api *webrtc.API, bn *bufferedNet, mux io.Closer, err er
 	// it sends no sctp-init and pion falls back to the handshake.
 	se.EnableSctpSnap(true)
 
-	n, err := stdnet.NewNet()
-	if err != nil {
-		return nil, nil, nil, fmt.Errorf("peer: listing network interfaces: %w", err)
+	var n transport.Net = s.net
+	if n == nil {
+		if n, err = stdnet.NewNet(); err != nil {
+			return nil, nil, nil, fmt.Errorf("peer: listing network interfaces: %w", err)
+		}
 	}
 	bn = &bufferedNet{Net: n, size: s.SocketBuffer}
 	if s.UDPMux {
