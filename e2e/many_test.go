@@ -157,7 +157,7 @@ func TestTreeArrivesIdentical(t *testing.T) {
 
 	// A second run into the same place: refused before anything moves.
 	before := snapshot(t, out)
-	sc, rc, sev, _, sender, receiver = transfer(t, server, "62-whole-tree",
+	sc, rc, sev, _, _, receiver = transfer(t, server, "62-whole-tree",
 		[]string{filepath.Join(src, "solo.txt"), filepath.Join(src, "tree")}, []string{"--yes", "--out", out})
 	if sc != 5 || rc != 5 {
 		t.Fatalf("second run: exit codes sender %d, receiver %d, want 5 and 5\nreceiver:\n%s", sc, rc, receiver.stderr)
@@ -175,7 +175,7 @@ func TestTreeArrivesIdentical(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(src, "solo.txt"), []byte("changed"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	sc, rc, _, rev, sender, receiver = transfer(t, server, "63-whole-tree",
+	sc, rc, _, rev, _, receiver = transfer(t, server, "63-whole-tree",
 		[]string{filepath.Join(src, "solo.txt"), filepath.Join(src, "tree")}, []string{"--yes", "--overwrite", "--out", out})
 	if sc != 0 || rc != 0 {
 		t.Fatalf("--overwrite: exit codes sender %d, receiver %d\nreceiver:\n%s", sc, rc, receiver.stderr)

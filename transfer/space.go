@@ -1,9 +1,6 @@
 package transfer
 
-import (
-	"errors"
-	"fmt"
-)
+import "fmt"
 
 // The free-space check. Before the user is asked to accept, the receiver adds
 // up what the files still need on the output directory's file system: each
@@ -16,9 +13,6 @@ import (
 // told. A stream of unknown size (standard input) is not checked; neither is
 // a file system that cannot say (a full disk is then caught while writing,
 // and the temporary file is kept to resume).
-
-// errSpaceUnknown: this platform or file system cannot say how much is free.
-var errSpaceUnknown = errors.New("free space unknown")
 
 // diskPlan is what the receiver will put on disk.
 type diskPlan struct {

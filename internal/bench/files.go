@@ -8,8 +8,8 @@ import (
 	"io/fs"
 	"math/rand/v2"
 	"os"
+	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 )
 
@@ -43,10 +43,11 @@ func randomFile(w io.Writer, size int64) error {
 	return err
 }
 
-// defaultCorpus is the source tree of the Go toolchain that built
-// ferry-bench, when it knows where that is (not with -trimpath).
+// defaultCorpus is the source tree of the Go toolchain on this machine, as
+// `go env GOROOT` names it, or "" without one.
 func defaultCorpus() string {
-	if g := runtime.GOROOT(); g != "" {
+	out, err := exec.Command("go", "env", "GOROOT").Output()
+	if g := strings.TrimSpace(string(out)); err == nil && g != "" {
 		return filepath.Join(g, "src")
 	}
 	return ""

@@ -122,7 +122,7 @@ func TestLateReceiverToldCodeWasUsed(t *testing.T) {
 // is said in text mode, as in JSON events.
 func TestHeldFilesShown(t *testing.T) {
 	var _ transfer.HeldReporter = (*ui)(nil)
-	ios, _, out, errOut := Test()
+	ios, _, _, errOut := Test()
 	u := newUI(ios, false, false)
 	u.Resumed("big.iso", 41<<19, false)
 	u.Discarded("notes.txt", 4000)
@@ -136,7 +136,7 @@ func TestHeldFilesShown(t *testing.T) {
 			t.Errorf("text mode said %q, want %q", errOut, want)
 		}
 	}
-	ios, _, out, _ = Test()
+	ios, _, out, _ := Test()
 	u = newUI(ios, true, false)
 	u.Resumed("big.iso", 41<<19, false)
 	u.Discarded("notes.txt", 4000)

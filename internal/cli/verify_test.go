@@ -18,7 +18,7 @@ import (
 // runPair runs a sender and a receiver in this process against a real
 // rendezvous server, answering their prompts with sendIn and recvIn as if typed
 // on a terminal.
-func runPair(t *testing.T, code string, verify bool, sendIn, recvIn string) (sendErr, recvErr error, sendOut, recvOut string, out string) {
+func runPair(t *testing.T, code string, verify bool, sendIn, recvIn string) (sendOut, recvOut, out string, sendErr, recvErr error) {
 	t.Helper()
 	srv := rendezvoustest.Start(t, nil, rendezvous.Config{})
 	src := filepath.Join(t.TempDir(), "note.txt")
@@ -50,11 +50,11 @@ func runPair(t *testing.T, code string, verify bool, sendIn, recvIn string) (sen
 	}
 	recvErr = runReceive(ctx, &ReceiveOptions{IO: rios, Code: code, Server: srv.URL, Out: out, Verify: verify})
 	sendErr = <-sent
-	return sendErr, recvErr, serr.String(), rerr.String(), out
+	return serr.String(), rerr.String(), out, sendErr, recvErr
 }
 
 func TestVerifyShowsTheSameStringOnBothSides(t *testing.T) {
-	sendErr, recvErr, sout, rout, out := runPair(t, "8-verify-me", true, "y\n", "y\ny\n")
+	sout, rout, out, sendErr, recvErr := runPair(t, "8-verify-me", true, "y\n", "y\ny\n")
 	if sendErr != nil || recvErr != nil {
 		t.Fatalf("send: %v\nreceive: %v\nsender:\n%s\nreceiver:\n%s", sendErr, recvErr, sout, rout)
 	}
@@ -69,7 +69,7 @@ func TestVerifyShowsTheSameStringOnBothSides(t *testing.T) {
 }
 
 func TestVerifyRejectedStopsBothSides(t *testing.T) {
-	sendErr, recvErr, sout, rout, out := runPair(t, "9-verify-no", true, "y\n", "n\n")
+	sout, rout, out, sendErr, recvErr := runPair(t, "9-verify-no", true, "y\n", "n\n")
 	if _, code := classify(context.Background(), recvErr); code != ExitAuth {
 		t.Fatalf("receiver that said no: %v (exit %d), want exit %d\n%s", recvErr, code, ExitAuth, rout)
 	}
