@@ -1,12 +1,10 @@
 package e2e
 
 import (
-	"bufio"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -125,41 +123,7 @@ func newNATNet(t *testing.T, kinds [2]natKind) *natNet {
 // ws:// URL; its log is shown if the test fails.
 func (n *natNet) startServer(t *testing.T, args ...string) string {
 	t.Helper()
-	argv := in(n.pub, append([]string{bin.rendezvous, "--listen", pubIP + ":0"}, args...)...)
-	cmd := exec.Command(argv[0], argv[1:]...)
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	log := &lockedBuffer{}
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-		if t.Failed() {
-			t.Logf("ferry-rendezvous %s log:\n%s", strings.Join(args, " "), log)
-		}
-	})
-	addrRE := regexp.MustCompile(`msg=listening addr=(\S+)`)
-	found := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(stderr)
-		for sc.Scan() {
-			fmt.Fprintln(log, sc.Text())
-			if m := addrRE.FindStringSubmatch(sc.Text()); m != nil {
-				found <- m[1]
-			}
-		}
-	}()
-	select {
-	case addr := <-found:
-		return "ws://" + addr
-	case <-time.After(20 * time.Second):
-		t.Fatalf("ferry-rendezvous did not log its listening address:\n%s", log)
-		return ""
-	}
+	return startRendezvousAt(t, in(n.pub), nil, pubIP+":0", args...).url
 }
 
 // startCoturn runs Debian's coturn in the public namespace with the TURN

@@ -3,6 +3,7 @@ package e2e
 import (
 	"bufio"
 	"net"
+	"os"
 	"os/exec"
 	"regexp"
 	"strings"
@@ -51,7 +52,20 @@ func (r *rendezvousProc) waitLog(t *testing.T, re *regexp.Regexp) string {
 // args, keeping its log; the test may signal it.
 func startRendezvousLogged(t *testing.T, args ...string) *rendezvousProc {
 	t.Helper()
-	cmd := exec.Command(bin.rendezvous, append([]string{"--listen", "127.0.0.1:0"}, args...)...)
+	return startRendezvousAt(t, nil, nil, "127.0.0.1:0", args...)
+}
+
+// startRendezvousAt runs ferry-rendezvous listening on listen with args,
+// the command line after prefix (e.g. `ip netns exec NS`), with env added to
+// the environment, and waits for its listening address; its log is kept,
+// and shown if the test fails.
+func startRendezvousAt(t *testing.T, prefix, env []string, listen string, args ...string) *rendezvousProc {
+	t.Helper()
+	argv := append(append(append([]string(nil), prefix...), bin.rendezvous, "--listen", listen), args...)
+	cmd := exec.Command(argv[0], argv[1:]...)
+	if env != nil {
+		cmd.Env = append(os.Environ(), env...)
+	}
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -63,6 +77,9 @@ func startRendezvousLogged(t *testing.T, args ...string) *rendezvousProc {
 	t.Cleanup(func() {
 		_ = cmd.Process.Kill()
 		<-r.done
+		if t.Failed() {
+			t.Logf("ferry-rendezvous %s log:\n%s", strings.Join(args, " "), r.log)
+		}
 	})
 	found := make(chan string, 1)
 	go func() {

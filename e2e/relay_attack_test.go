@@ -3,11 +3,9 @@
 package e2e
 
 import (
-	"bufio"
 	"fmt"
 	"net"
-	"os"
-	"os/exec"
+	"regexp"
 	"runtime"
 	"strings"
 	"syscall"
@@ -89,53 +87,13 @@ func echoIn(t *testing.T, ns, addr string) *net.UDPAddr {
 	return pc.LocalAddr().(*net.UDPAddr)
 }
 
-// startRelayServer runs ferry-rendezvous with the relay in namespace ns and
-// returns its log; the secret comes from the environment.
-func startRelayServer(t *testing.T, ns string, args ...string) *lockedBuffer {
+// startRelayServer runs ferry-rendezvous with the relay in namespace ns,
+// the secret from the environment, and waits until its relay started.
+func startRelayServer(t *testing.T, ns string, args ...string) *rendezvousProc {
 	t.Helper()
-	argv := in(ns, append([]string{bin.rendezvous, "--listen", "198.51.100.1:0"}, args...)...)
-	cmd := exec.Command(argv[0], argv[1:]...)
-	cmd.Env = append(os.Environ(), "FERRY_RENDEZVOUS_TURN_SECRET="+attackSecret)
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	log := &lockedBuffer{}
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-		if t.Failed() {
-			t.Logf("ferry-rendezvous %s log:\n%s", strings.Join(args, " "), log)
-		}
-	})
-	started := make(chan bool, 1)
-	go func() {
-		sc := bufio.NewScanner(stderr)
-		once := false
-		for sc.Scan() {
-			fmt.Fprintln(log, sc.Text())
-			if !once && strings.Contains(sc.Text(), `msg="relay started"`) {
-				once = true
-				started <- true
-			}
-		}
-		if !once {
-			started <- false // it exited
-		}
-	}()
-	select {
-	case ok := <-started:
-		if !ok {
-			t.Fatalf("ferry-rendezvous exited before its relay started:\n%s", log)
-		}
-		return log
-	case <-time.After(20 * time.Second):
-		t.Fatalf("ferry-rendezvous did not start its relay:\n%s", log)
-		return nil
-	}
+	r := startRendezvousAt(t, in(ns), []string{"FERRY_RENDEZVOUS_TURN_SECRET=" + attackSecret}, "198.51.100.1:0", args...)
+	r.waitLog(t, regexp.MustCompile(`msg="relay started"`))
+	return r
 }
 
 // attacker allocates on the relay at 198.51.100.1:port from namespace ns
@@ -205,7 +163,7 @@ func TestRelayRefusesPrivateNetworksAndItself(t *testing.T) {
 	targets["relay host's service on 10.99"] = &net.UDPAddr{IP: net.IPv4(10, 99, 0, 254), Port: hostEcho.Port}
 	targets["relay host's service on public"] = &net.UDPAddr{IP: net.IPv4(198, 51, 100, 1), Port: hostEcho.Port}
 
-	log := startRelayServer(t, relayNS, "--turn-listen", fmt.Sprintf(":%d", turnPort), "--turn-public-ip", "198.51.100.1")
+	srv := startRelayServer(t, relayNS, "--turn-listen", fmt.Sprintf(":%d", turnPort), "--turn-public-ip", "198.51.100.1")
 	c, relayed := attacker(t, netNS, turnPort)
 	if !answered(relayed, public) {
 		t.Fatalf("the public echo service at %s did not answer through the relay: the test cannot see answers", public)
@@ -218,7 +176,7 @@ func TestRelayRefusesPrivateNetworksAndItself(t *testing.T) {
 			t.Errorf("%s (%s): answered through the relay", name, dst)
 		}
 	}
-	if n := strings.Count(log.String(), `msg="relay refused permission"`); n == 0 {
+	if n := strings.Count(srv.log.String(), `msg="relay refused permission"`); n == 0 {
 		t.Errorf("no refused permission in the log")
 	}
 
