@@ -3,6 +3,7 @@ package transfer
 import (
 	"errors"
 	"fmt"
+	"math/bits"
 	"strings"
 	"time"
 )
@@ -15,17 +16,32 @@ import (
 var ErrSourceChanged = errors.New("a file changed while it was being sent")
 
 // fileID is what a file looked like when the manifest was built; see statID.
+// A FileSource keeps one per entry, so it is kept small (32 bytes): node
+// stands for the inode and the device together.
 type fileID struct {
-	size, mtime, ctime int64 // bytes; nanoseconds since 1970
-	ino, dev           uint64
-	full               bool // ctime, ino and dev are known
+	size, mtime, ctime int64  // bytes; nanoseconds since 1970
+	node               uint64 // inode and device (nodeOf); 0 where unknown
+}
+
+// full says whether the change time and the node are known.
+func (id fileID) full() bool { return id.node != 0 }
+
+// nodeOf folds an inode and a device number into one word: two files
+// differ in it unless their numbers collide after the fold, which a
+// change of the ctime (which moves too) still catches.
+func nodeOf(ino, dev uint64) uint64 {
+	n := ino ^ bits.RotateLeft64(dev*0x9e3779b97f4a7c15, 32)
+	if n == 0 {
+		n = 1 // 0 means unknown
+	}
+	return n
 }
 
 // describeChange says how now differs from was ("size 6000 -> 22000 B",
 // "modified", "replaced by another file"), or "" when they look the same.
 func describeChange(was, now fileID) string {
 	var what []string
-	if was.full && now.full && (was.ino != now.ino || was.dev != now.dev) {
+	if was.full() && now.full() && was.node != now.node {
 		return "replaced by another file"
 	}
 	if was.size != now.size {
@@ -35,7 +51,7 @@ func describeChange(was, now fileID) string {
 	case len(what) > 0: // the size says it
 	case was.mtime != now.mtime:
 		what = append(what, "modified at "+time.Unix(0, now.mtime).Format("15:04:05.000"))
-	case was.full && now.full && was.ctime != now.ctime:
+	case was.full() && now.full() && was.ctime != now.ctime:
 		what = append(what, "rewritten or its attributes changed")
 	}
 	return strings.Join(what, ", ")

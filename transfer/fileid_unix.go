@@ -15,9 +15,7 @@ func statID(fi fs.FileInfo) fileID {
 	id := fileID{size: fi.Size(), mtime: fi.ModTime().UnixNano()}
 	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
 		id.ctime = statCtime(st)
-		id.ino = uint64(st.Ino)
-		id.dev = uint64(st.Dev)
-		id.full = true
+		id.node = nodeOf(uint64(st.Ino), uint64(st.Dev))
 	}
 	return id
 }

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"sync"
 )
@@ -15,10 +16,19 @@ import (
 // FileSource offers files and directories from the local file system.
 type FileSource struct {
 	manifest   Manifest
-	paths      []string // OS path of each entry
-	ids        []fileID // what each file looked like in the manifest
+	roots      []sourceRoot // one per argument, in the order of their entries
+	ids        []fileID     // what each file looked like in the manifest
 	skipped    []Skipped
 	unreadable []string // files and directories that cannot be read: "path (why)"
+}
+
+// sourceRoot is an argument of NewFileSource and its entries: the OS path
+// of entry i (first <= i < the next root's first) is path followed by what
+// follows name in the entry's path, so that no OS path is kept per file.
+type sourceRoot struct {
+	first int    // index of its first entry
+	path  string // the argument as given
+	name  string // its entry's name (its base name)
 }
 
 // Skipped is something NewFileSource found inside a directory and left out.
@@ -66,6 +76,7 @@ func NewFileSource(paths ...string) (*FileSource, error) {
 			return nil, fmt.Errorf("file source: %q and %q would both arrive as %q: rename one or send them separately", prev, p, name)
 		}
 		seen[foldName(name)] = p
+		s.roots = append(s.roots, sourceRoot{first: len(s.manifest.Entries), path: p, name: name})
 		switch {
 		case fi.Mode().IsRegular():
 			err = s.add(p, name, fi)
@@ -105,7 +116,6 @@ func (s *FileSource) add(osPath, name string, fi fs.FileInfo) error {
 	}
 	s.manifest.Entries = append(s.manifest.Entries, e)
 	s.manifest.TotalBytes += e.Size
-	s.paths = append(s.paths, osPath)
 	s.ids = append(s.ids, statID(fi))
 	return nil
 }
@@ -155,11 +165,11 @@ func (s *FileSource) Skipped() []Skipped { return s.skipped }
 // Open implements Source: it opens entry i's file, which must still be a
 // regular file.
 func (s *FileSource) Open(ctx context.Context, i int) (io.ReadCloser, error) {
-	if i < 0 || i >= len(s.paths) || s.manifest.Entries[i].Mode.IsDir() {
+	if i < 0 || i >= len(s.ids) || s.manifest.Entries[i].Mode.IsDir() {
 		return nil, fmt.Errorf("file source: entry %d is not a file", i)
 	}
 	path := s.manifest.Entries[i].Path
-	f, err := os.Open(s.paths[i])
+	f, err := os.Open(s.osPath(i))
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, &changedError{path: path, what: "it was removed"}
 	}
@@ -181,6 +191,13 @@ func (s *FileSource) Open(ctx context.Context, i int) (io.ReadCloser, error) {
 		return nil, &changedError{path: path, what: what}
 	}
 	return sf, nil
+}
+
+// osPath is where entry i is on this system.
+func (s *FileSource) osPath(i int) string {
+	k := sort.Search(len(s.roots), func(k int) bool { return s.roots[k].first > i }) - 1
+	root := s.roots[k]
+	return root.path + filepath.FromSlash(s.manifest.Entries[i].Path[len(root.name):])
 }
 
 // sourceFile is an open file of a FileSource, which knows the version of the

@@ -112,7 +112,12 @@ func isDeviceDigit(s string) bool {
 // foldName is the key under which two names collide on a case-insensitive file
 // system.
 func foldName(name string) string {
-	return strings.ToLower(strings.ToUpper(name))
+	for i := 0; i < len(name); i++ {
+		if c := name[i]; c >= utf8.RuneSelf || 'A' <= c && c <= 'Z' {
+			return strings.ToLower(strings.ToUpper(name))
+		}
+	}
+	return name // folds to itself: no copy for a map key per entry
 }
 
 // checkEntries validates a whole manifest: every name, no duplicates (also

@@ -56,6 +56,7 @@ type receiver struct {
 	root     *os.Root
 	fr       *frameReader
 	fb       frameBuf
+	out      *batchWriter // conn, acks gathered while more frames are waiting (batch.go)
 	m        Manifest
 	held     map[int]*heldPrefix // what Dir already holds, by entry index
 	sink     sink                // where a text or a single stream goes instead of Dir
@@ -92,6 +93,7 @@ func (r *receiver) openDir() error {
 
 func (r *receiver) run(ctx context.Context) error {
 	r.fr = newFrameReader(r.conn)
+	r.out = newBatchWriter(r.conn)
 	local := localHello(roleReceiver)
 	if err := r.fb.write(r.conn, frameHello, appendHello(nil, local)); err != nil {
 		return err

@@ -28,7 +28,7 @@ func (r *receiver) abortFile(want int, p []byte) error {
 	}
 	r.aborted = append(r.aborted, abortedFile{path: e.Path, kind: ab.kind, what: ab.msg})
 	echo := fileAbort{index: ab.index, kind: ab.kind, msg: "discarded"}
-	return r.fb.write(r.conn, frameFileAbort, appendFileAbort(nil, echo))
+	return r.fb.write(r.out, frameFileAbort, appendFileAbort(nil, echo))
 }
 
 // discardCurrent closes and removes the temporary file of the current file,

@@ -30,6 +30,12 @@ type incoming struct {
 func (r *receiver) receiveFiles(ctx context.Context) error {
 	want := nextFile(r.m, -1)
 	for {
+		if r.fr.br.Buffered() == 0 && r.out.pending() > 0 {
+			// The next frame may be a while: the acks gathered go now.
+			if err := r.out.Flush(); err != nil {
+				return writeError(err)
+			}
+		}
 		t, p, err := r.fr.next()
 		if err != nil {
 			return err
@@ -90,7 +96,13 @@ func (r *receiver) receiveFiles(ctx context.Context) error {
 			if err := r.finishDirs(); err != nil {
 				return err
 			}
-			return r.fb.write(r.conn, frameDoneAck, appendTotals(nil, tot))
+			if err := r.fb.write(r.out, frameDoneAck, appendTotals(nil, tot)); err != nil {
+				return err
+			}
+			if err := r.out.Flush(); err != nil {
+				return writeError(err)
+			}
+			return nil
 		default:
 			return fmt.Errorf("%w: unexpected %s frame from the sender", ErrProtocol, t)
 		}
@@ -276,7 +288,7 @@ func (r *receiver) endFile(end fileSum) error {
 		r.opts.Progress.FileDone(FileResult{Path: e.Path, Size: in.off, SHA256: hex.EncodeToString(sum[:])})
 	}
 	ack := fileSum{index: uint32(in.index), size: uint64(in.off), sum: sum}
-	return r.fb.write(r.conn, frameFileAck, appendFileSum(nil, ack))
+	return r.fb.write(r.out, frameFileAck, appendFileSum(nil, ack))
 }
 
 // closeCurrent closes the file being received when the transfer fails: after

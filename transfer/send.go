@@ -39,6 +39,7 @@ func Send(ctx context.Context, conn io.ReadWriteCloser, src Source, opts SendOpt
 // sender is the state of one Send.
 type sender struct {
 	conn     io.ReadWriteCloser
+	out      *batchWriter // conn, small frames gathered (batch.go)
 	src      Source
 	progress Progress
 	m        Manifest
@@ -103,6 +104,7 @@ func (s *sender) prepare(opts SendOptions) error {
 
 func (s *sender) run(ctx context.Context) error {
 	s.ib = startInbox(newFrameReader(s.conn), s.m)
+	s.out = newBatchWriter(s.conn)
 	s.stage = "before the receiver answered"
 	local := localHello(roleSender)
 	if err := s.fb.write(s.conn, frameHello, appendHello(nil, local)); err != nil {
@@ -122,12 +124,15 @@ func (s *sender) run(ctx context.Context) error {
 		defer s.comp.close()
 	}
 	end, err := encodeManifest(s.m.Entries, func(p []byte) error {
-		return s.fb.write(s.conn, frameManifest, p)
+		return s.fb.write(s.out, frameManifest, p)
 	})
 	if err != nil {
 		return err
 	}
-	if err := s.fb.write(s.conn, frameManifestEnd, end); err != nil {
+	if err := s.fb.write(s.out, frameManifestEnd, end); err != nil {
+		return err
+	}
+	if err := s.flush(); err != nil {
 		return err
 	}
 	s.stage = "while waiting for the receiver to accept"
@@ -144,13 +149,24 @@ func (s *sender) run(ctx context.Context) error {
 	}
 	s.current = len(s.m.Entries)
 	done := totals{files: uint32(len(s.pending) - s.abortsPending() + s.files), bytes: uint64(s.bytes)}
-	if err := s.fb.write(s.conn, frameDone, appendTotals(nil, done)); err != nil {
+	if err := s.fb.write(s.out, frameDone, appendTotals(nil, done)); err != nil {
+		return err
+	}
+	if err := s.flush(); err != nil {
 		return err
 	}
 	if err := s.awaitDone(ctx, done); err != nil {
 		return err
 	}
 	return s.abortedError()
+}
+
+// flush writes the frames that s.out gathered.
+func (s *sender) flush() error {
+	if err := s.out.Flush(); err != nil {
+		return writeError(err)
+	}
+	return nil
 }
 
 // awaitAnswer collects the receiver's have records up to its accept.

@@ -51,7 +51,7 @@ func (s *sender) abortFile(i int, cause error) error {
 		return fmt.Errorf("%w (the receiver runs an older ferry, which cannot drop one file: the transfer stops here)", cause)
 	}
 	ab := fileAbort{index: uint32(i), kind: kindSourceChanged, msg: ce.what}
-	if err := s.fb.write(s.conn, frameFileAbort, appendFileAbort(nil, ab)); err != nil {
+	if err := s.fb.write(s.out, frameFileAbort, appendFileAbort(nil, ab)); err != nil {
 		return err
 	}
 	s.pending = append(s.pending, sentFile{sum: fileSum{index: uint32(i)}, aborted: true})

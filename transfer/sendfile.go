@@ -41,7 +41,7 @@ func (s *sender) sendFile(ctx context.Context, i int) error {
 		}
 	}
 	begin := indexOffset{index: uint32(i), offset: uint64(off)}
-	if err := s.fb.write(s.conn, frameFileBegin, appendIndexOffset(nil, begin)); err != nil {
+	if err := s.fb.write(s.out, frameFileBegin, appendIndexOffset(nil, begin)); err != nil {
 		return err
 	}
 	s.resumed += off
@@ -107,7 +107,7 @@ func (s *sender) sendFile(ctx context.Context, i int) error {
 	}
 	end := fileSum{index: uint32(i), size: uint64(off)}
 	s.hash.Sum(end.sum[:0])
-	if err := s.fb.write(s.conn, frameFileEnd, appendFileSum(nil, end)); err != nil {
+	if err := s.fb.write(s.out, frameFileEnd, appendFileSum(nil, end)); err != nil {
 		return err
 	}
 	s.pending = append(s.pending, sentFile{sum: end})

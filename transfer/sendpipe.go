@@ -136,7 +136,7 @@ func (s *sender) writeOldest() error {
 	s.queue = s.queue[:len(s.queue)-1]
 	<-sl.done
 	frame, payload := sl.frame()
-	if _, err := s.conn.Write(frame); err != nil {
+	if _, err := s.out.Write(frame); err != nil {
 		return writeError(err)
 	}
 	if sl.try {

@@ -40,6 +40,10 @@ func Apply() {
 	// No heap profile is ever written, and sampling pion's allocations for
 	// one held 1.4 MiB of buckets: room the heap can use instead.
 	runtime.MemProfileRate = 0
+	if path := os.Getenv(EnvHeapProfile); path != "" {
+		runtime.MemProfileRate = 512 << 10 // the default
+		go profilePeaks(path)
+	}
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(GCPercent)
 	}
