@@ -9,6 +9,8 @@ import (
 	"github.com/pion/transport/v4"
 	"github.com/pion/transport/v4/stdnet"
 	"github.com/pion/webrtc/v4"
+
+	"github.com/ferry-dev/ferry/internal/pionlog"
 )
 
 // settings is a Config with every default filled in.
@@ -77,7 +79,7 @@ func (s settings) keepalive() time.Duration {
 // after the PeerConnection. bn reports how large the sockets' buffers became.
 func newAPI(s settings) (api *webrtc.API, bn *bufferedNet, mux io.Closer, err error) {
 	var se webrtc.SettingEngine
-	se.LoggerFactory = newLoggerFactory(s.Logger)
+	se.LoggerFactory = pionlog.Factory{Log: s.Logger, Levels: pionlog.Peer}
 	if s.diag != nil {
 		se.LoggerFactory = s.diag.loggers(se.LoggerFactory)
 	}

@@ -27,6 +27,7 @@ import (
 	"github.com/pion/turn/v5"
 
 	"github.com/ferry-dev/ferry/internal/logsample"
+	"github.com/ferry-dev/ferry/internal/pionlog"
 )
 
 // Config configures a Server. Zero fields take the defaults below, except
@@ -219,7 +220,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		Realm:         cfg.Realm,
 		AuthHandler:   s.authenticate,
 		QuotaHandler:  s.underQuota,
-		LoggerFactory: loggerFactory{log: logger},
+		LoggerFactory: pionlog.Factory{Log: logger, Levels: pionlog.Server},
 		EventHandler: turn.EventHandler{
 			OnAuth: func(src, _ net.Addr, _, username, _, method string, ok bool) {
 				if !ok {
