@@ -1,9 +1,7 @@
 package peer
 
 import (
-	"bufio"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -11,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/ferry-dev/ferry/internal/linesig"
 )
 
 // The two-process benchmark runs the receiving peer in a child process (this
@@ -25,44 +25,6 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-// lineSignaler carries signaling messages as lines (JSON has no raw
-// newlines) over a pipe pair.
-type lineSignaler struct {
-	w     io.Writer
-	lines chan []byte
-	err   chan error
-}
-
-func newLineSignaler(r io.Reader, w io.Writer) *lineSignaler {
-	s := &lineSignaler{w: w, lines: make(chan []byte, 64), err: make(chan error, 1)}
-	go func() {
-		sc := bufio.NewScanner(r)
-		sc.Buffer(make([]byte, 0, 4096), maxSignalSize+1)
-		for sc.Scan() {
-			s.lines <- append([]byte(nil), sc.Bytes()...)
-		}
-		s.err <- errors.Join(sc.Err(), io.EOF)
-	}()
-	return s
-}
-
-func (s *lineSignaler) Send(_ context.Context, msg []byte) error {
-	_, err := s.w.Write(append(msg, '\n'))
-	return err
-}
-
-func (s *lineSignaler) Recv(ctx context.Context) ([]byte, error) {
-	select {
-	case l := <-s.lines:
-		return l, nil
-	case err := <-s.err:
-		s.err <- err
-		return nil, err
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	}
-}
-
 // helperPeer is the child: it answers on stdin/stdout, reads everything to
 // io.EOF and reports the byte count on stderr.
 func helperPeer() int {
@@ -70,7 +32,7 @@ func helperPeer() int {
 	cfg.MessageSize, _ = strconv.Atoi(os.Getenv(helperEnv + "_MSG"))
 	cfg.ReceiveWindow, _ = strconv.Atoi(os.Getenv(helperEnv + "_WINDOW"))
 	cfg.UDPMux = os.Getenv(helperEnv+"_MUX") != ""
-	c, err := Connect(context.Background(), newLineSignaler(os.Stdin, os.Stdout), Answerer, cfg)
+	c, err := Connect(context.Background(), linesig.New(os.Stdin, os.Stdout), Answerer, cfg)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
@@ -140,7 +102,7 @@ func benchTwoProcesses(b *testing.B, cfg Config) {
 	defer cmd.Process.Kill()
 	ctx, cancel := context.WithTimeout(context.Background(), connectTimeout)
 	defer cancel()
-	c, err := Connect(ctx, newLineSignaler(stdout, stdin), Offerer, cfg)
+	c, err := Connect(ctx, linesig.New(stdout, stdin), Offerer, cfg)
 	if err != nil {
 		b.Fatalf("%v (helper: %s)", err, stderr.String())
 	}

@@ -10,6 +10,7 @@ import (
 	"net"
 	"time"
 
+	"github.com/ferry-dev/ferry/internal/linesig"
 	"github.com/ferry-dev/ferry/internal/tune"
 	"github.com/ferry-dev/ferry/peer"
 )
@@ -59,8 +60,8 @@ func ceilingRecvCmd(ctx context.Context, args []string, stdout io.Writer) error 
 	if err != nil {
 		return fmt.Errorf("ceiling-recv: %w", err)
 	}
-	sig := newLineConn(c)
-	defer sig.Close()
+	defer c.Close()
+	sig := linesig.New(c, c)
 	cctx, cancel := context.WithTimeout(ctx, connectTimeout)
 	defer cancel()
 	b, err := peer.ConnectBare(cctx, sig, peer.Answerer, ceilingConfig())
@@ -102,8 +103,8 @@ func ceilingSendCmd(ctx context.Context, args []string) error {
 	if err != nil {
 		return fmt.Errorf("ceiling-send: %w", err)
 	}
-	sig := newLineConn(c)
-	defer sig.Close()
+	defer c.Close()
+	sig := linesig.New(c, c)
 	cctx, cancel := context.WithTimeout(ctx, connectTimeout)
 	defer cancel()
 	b, err := peer.ConnectBare(cctx, sig, peer.Offerer, ceilingConfig())
@@ -125,7 +126,7 @@ func ceilingSendCmd(ctx context.Context, args []string) error {
 }
 
 // awaitEnd waits for the receiver to say it has everything.
-func awaitEnd(ctx context.Context, sig *lineConn) error {
+func awaitEnd(ctx context.Context, sig *linesig.Signaler) error {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Minute)
 	defer cancel()
 	m, err := sig.Recv(ctx)

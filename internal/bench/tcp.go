@@ -8,6 +8,8 @@ import (
 	"io"
 	"net"
 	"time"
+
+	"github.com/ferry-dev/ferry/internal/linesig"
 )
 
 // The physical reference: plain TCP over loopback, same byte count, no
@@ -82,6 +84,5 @@ func tcpSendCmd(ctx context.Context, args []string) error {
 		}
 		sent += int64(n)
 	}
-	sig := newLineConn(c)
-	return awaitEnd(ctx, sig)
+	return awaitEnd(ctx, linesig.New(c, c))
 }
