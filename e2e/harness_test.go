@@ -22,6 +22,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/ferry-dev/ferry/internal/testbin"
 )
 
 var bin struct {
@@ -34,13 +36,12 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	bin.ferry = filepath.Join(dir, "ferry")
-	bin.rendezvous = filepath.Join(dir, "ferry-rendezvous")
-	for out, pkg := range map[string]string{bin.ferry: "../cmd/ferry", bin.rendezvous: "../cmd/ferry-rendezvous"} {
-		cmd := exec.Command("go", "build", "-o", out, pkg)
-		cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
-		if err := cmd.Run(); err != nil {
-			fmt.Fprintf(os.Stderr, "e2e: building %s: %v\n", pkg, err)
+	for _, b := range []struct {
+		path *string
+		pkg  string
+	}{{&bin.ferry, testbin.Ferry}, {&bin.rendezvous, testbin.Rendezvous}} {
+		if *b.path, err = testbin.Build(dir, b.pkg); err != nil {
+			fmt.Fprintf(os.Stderr, "e2e: %v\n", err)
 			os.Exit(1)
 		}
 	}

@@ -6,12 +6,11 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/ferry-dev/ferry/internal/testbin"
 	"github.com/ferry-dev/ferry/rendezvous"
 )
 
@@ -119,17 +118,7 @@ func TestOnlyLoopback(t *testing.T) {
 // ferry-rendezvous, lets ferry-loadgen start it, holds a few senders and
 // checks the report and the exit code.
 func TestMainStartsServer(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds ferry-rendezvous")
-	}
-	gobin, err := exec.LookPath("go")
-	if err != nil {
-		t.Skip("go tool not found")
-	}
-	bin := filepath.Join(t.TempDir(), "ferry-rendezvous")
-	if out, err := exec.Command(gobin, "build", "-o", bin, "github.com/ferry-dev/ferry/cmd/ferry-rendezvous").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := testbin.ForTest(t, testbin.Rendezvous)
 	var stdout, stderr bytes.Buffer
 	code := Main(testCtx(t), []string{"--server-bin", bin, "hold", "--slots", "50", "--hold", "100ms"}, &stdout, &stderr)
 	if code != 0 {

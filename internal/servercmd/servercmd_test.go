@@ -10,7 +10,6 @@ import (
 	"net"
 	"net/http"
 	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -19,6 +18,7 @@ import (
 	"time"
 
 	"github.com/ferry-dev/ferry/internal/servercmd"
+	"github.com/ferry-dev/ferry/internal/testbin"
 	"github.com/ferry-dev/ferry/rendezvous"
 )
 
@@ -262,18 +262,7 @@ func TestFlagsSetConfig(t *testing.T) {
 
 // TestBinarySIGTERM builds ferry-rendezvous and stops it with a real signal.
 func TestBinarySIGTERM(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds the binary")
-	}
-	gobin, err := exec.LookPath("go")
-	if err != nil {
-		t.Skip("go tool not found: cannot build the binary")
-	}
-	bin := filepath.Join(t.TempDir(), "ferry-rendezvous")
-	build := exec.Command(gobin, "build", "-o", bin, "github.com/ferry-dev/ferry/cmd/ferry-rendezvous")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := testbin.ForTest(t, testbin.Rendezvous)
 	cmd := exec.Command(bin, "--listen", "127.0.0.1:0")
 	pr, pw := io.Pipe()
 	defer pw.Close()

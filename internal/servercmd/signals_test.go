@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ferry-dev/ferry/internal/testbin"
 	"github.com/ferry-dev/ferry/rendezvous"
 )
 
@@ -22,18 +23,7 @@ const restartMessage = "the server is restarting; run the same command again"
 // with args; it returns the process, its stderr lines and its address.
 func startBinary(t *testing.T, args ...string) (*exec.Cmd, *lines, string) {
 	t.Helper()
-	if testing.Short() {
-		t.Skip("builds the binary")
-	}
-	gobin, err := exec.LookPath("go")
-	if err != nil {
-		t.Skip("go tool not found: cannot build the binary")
-	}
-	bin := filepath.Join(t.TempDir(), "ferry-rendezvous")
-	build := exec.Command(gobin, "build", "-o", bin, "github.com/ferry-dev/ferry/cmd/ferry-rendezvous")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := testbin.ForTest(t, testbin.Rendezvous)
 	cmd := exec.Command(bin, append([]string{"--listen", "127.0.0.1:0"}, args...)...)
 	pr, pw := io.Pipe()
 	cmd.Stderr = pw
