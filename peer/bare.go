@@ -62,6 +62,3 @@ func (b *Bare) Close() error {
 
 // Route is Conn.Route.
 func (b *Bare) Route() Route { return b.c.Route() }
-
-// Warning is Conn.Warning.
-func (b *Bare) Warning() string { return b.c.Warning() }
