@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"strings"
 	"sync"
 	"time"
@@ -19,14 +18,6 @@ const channelLabel = "ferry"
 // maxEarlyCandidates bounds the remote candidates queued before the remote
 // description arrives.
 const maxEarlyCandidates = 256
-
-// signalingLossGrace is how long Connect still waits for the channel to open
-// after the signaling path broke, unless ICE already found a path.
-const signalingLossGrace = 5 * time.Second
-
-// signalingGrace bounds how long Connect, once done, waits for its signaling
-// goroutines to notice the cancellation (a Signaler must honour ctx).
-const signalingGrace = 2 * time.Second
 
 // Connect sets up the PeerConnection and its data channel with the peer on
 // the other end of sig, and returns once the channel is open. The Offerer
@@ -107,109 +98,6 @@ func newNegotiation(pc *webrtc.PeerConnection, role Role, s settings) *negotiati
 		pc.OnDataChannel(n.onDataChannel)
 	}
 	return n
-}
-
-// incoming is one message (or the end) from the peer's signaling.
-type incoming struct {
-	sig signal
-	err error
-}
-
-func (n *negotiation) run(ctx context.Context, sig Signaler, bn *bufferedNet, mux io.Closer) (*Conn, error) {
-	sigCtx, stop := context.WithCancel(ctx)
-	in := make(chan incoming)
-	sendErr := make(chan error, 1)
-	recvDone := make(chan struct{})
-	sendDone := make(chan struct{})
-	go n.receive(sigCtx, sig, in, recvDone)
-	go n.out.run(sigCtx, sig, sendErr, sendDone)
-	defer func() {
-		stop()
-		n.out.close() // late candidates are dropped quietly
-		grace := time.NewTimer(signalingGrace)
-		defer grace.Stop()
-		for _, done := range []chan struct{}{recvDone, sendDone} {
-			select {
-			case <-done:
-			case <-grace.C:
-				return // a Signaler that ignores ctx: leave its goroutine behind
-			}
-		}
-	}()
-
-	if n.role == Offerer {
-		if err := n.offer(); err != nil {
-			return nil, err
-		}
-	}
-	// A broken signaling path after the descriptions were traded need not
-	// end Connect: the peer may have connected first and closed its
-	// Signaler. Then wait a little for the channel to open.
-	var lossErr error
-	var lossTimer <-chan time.Time
-	signalingLost := func(what string, err error) error {
-		if ctx.Err() != nil {
-			return n.timedOut(ctx)
-		}
-		err = fmt.Errorf("peer: %s the peer through the rendezvous server: %w", what, err)
-		if !n.haveRemote {
-			return err
-		}
-		if lossErr == nil {
-			lossErr = err
-			lossTimer = time.After(signalingLossGrace)
-		}
-		return nil
-	}
-	for {
-		select {
-		case m := <-in:
-			if errors.Is(m.err, errSignal) {
-				return nil, m.err
-			}
-			if m.err != nil {
-				if err := signalingLost("receiving from", m.err); err != nil {
-					return nil, err
-				}
-				in = nil
-				continue
-			}
-			if err := n.handle(m.sig); err != nil {
-				return nil, err
-			}
-		case err := <-sendErr:
-			if err := signalingLost("sending to", err); err != nil {
-				return nil, err
-			}
-		case <-lossTimer:
-			lossTimer = nil
-			switch n.pc.ICEConnectionState() {
-			case webrtc.ICEConnectionStateConnected, webrtc.ICEConnectionStateCompleted:
-				// ICE found a path: wait for the channel (or ICE failure, or ctx)
-			default:
-				return nil, lossErr
-			}
-		case rwc := <-n.opened:
-			c, err := newConn(n.pc, rwc, n.cfg, bn, mux)
-			if err != nil {
-				return nil, err
-			}
-			c.route, _ = selectedRoute(n.pc)
-			n.mu.Lock()
-			n.conn = c
-			select {
-			case err := <-n.failed: // failed while we were setting up
-				c.lost(err)
-			default:
-			}
-			n.mu.Unlock()
-			return c, nil
-		case err := <-n.failed:
-			return nil, err
-		case <-ctx.Done():
-			return nil, n.timedOut(ctx)
-		}
-	}
 }
 
 // offer makes the data channel and sends the offer. The offer goes into the
@@ -410,29 +298,4 @@ func (n *negotiation) watchOpen(dc *webrtc.DataChannel) {
 			rwc.Close() //nolint:errcheck // not ours
 		}
 	})
-}
-
-// receive reads and decodes the peer's signaling messages until an error.
-func (n *negotiation) receive(ctx context.Context, sig Signaler, in chan<- incoming, done chan<- struct{}) {
-	defer close(done)
-	for {
-		b, err := sig.Recv(ctx)
-		var m incoming
-		if err != nil {
-			m.err = err
-		} else {
-			m.sig, m.err = decodeSignal(b)
-			if m.err != nil {
-				m.err = fmt.Errorf("%w (message from the peer)", m.err)
-			}
-		}
-		select {
-		case in <- m:
-		case <-ctx.Done():
-			return
-		}
-		if m.err != nil {
-			return
-		}
-	}
 }
