@@ -9,10 +9,11 @@ func TestLimitFollowsTheLiveHeap(t *testing.T) {
 	}{
 		{0, MemoryLimit},
 		{8 << 20, MemoryLimit},  // pion's queues: the fixed limit holds
-		{13 << 20, MemoryLimit}, // 2*13+4 = 30 MiB
-		{13<<20 + 1, 31 << 20},  // above: room to double, in whole MiB
-		{150 << 20, 304 << 20},  // a manifest of a million files
-		{1 << 30, 2<<30 + 4<<20},
+		{13 << 20, MemoryLimit}, // 13+13+4 = 30 MiB
+		{13<<20 + 1, 31 << 20},  // above: 13 MiB of room, in whole MiB
+		{40 << 20, 57 << 20},    // 40+13+4
+		{150 << 20, 192 << 20},  // a manifest of a million files: a quarter of room (150+37.5+4)
+		{1 << 30, 1<<30 + 256<<20 + 4<<20},
 	} {
 		if got := limitFor(tc.live, MemoryLimit); got != tc.want {
 			t.Errorf("limitFor(%d MiB) = %d MiB, want %d MiB", tc.live>>20, got>>20, tc.want>>20)
@@ -27,7 +28,7 @@ func TestMoreConnectionsMoreRoom(t *testing.T) {
 	if got, want := baseFor(3), int64(MemoryLimit+2*PerConnection); got != want {
 		t.Errorf("baseFor(3) = %d MiB, want %d MiB", got>>20, want>>20)
 	}
-	// A live heap of 20 MiB needs 44 MiB: more than one connection's base,
+	// A live heap of 20 MiB needs 37 MiB: more than one connection's base,
 	// less than three connections'.
 	if got := limitFor(20<<20, baseFor(3)); got != baseFor(3) {
 		t.Errorf("limitFor(20 MiB, 3 connections) = %d MiB, want the base %d MiB", got>>20, baseFor(3)>>20)
