@@ -14,6 +14,7 @@ import (
 
 	"github.com/ferry-dev/ferry/peer"
 	"github.com/ferry-dev/ferry/rendezvous"
+	"github.com/ferry-dev/ferry/rendezvous/rendezvousclient"
 )
 
 // A hostile sender: it speaks the real rendezvous, PAKE and WebRTC protocols
@@ -58,7 +59,7 @@ func hostileSend(ctx context.Context, server, code string, claimed chan<- struct
 	if err != nil {
 		return err
 	}
-	rz, err := rendezvous.Dial(ctx, server)
+	rz, err := rendezvousclient.Dial(ctx, server)
 	if err != nil {
 		return err
 	}

@@ -15,7 +15,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ferry-dev/ferry/rendezvous"
+	"github.com/ferry-dev/ferry/rendezvous/rendezvousclient"
 )
 
 // startNginx runs nginx with the shipped deploy/nginx.conf, its ports, names
@@ -128,7 +128,7 @@ func TestBehindNginx(t *testing.T) {
 	hc := &http.Client{Transport: &http.Transport{DialContext: dialer.DialContext, TLSClientConfig: &tls.Config{RootCAs: roots}}}
 	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
 	defer cancel()
-	c, err := rendezvous.DialWith(ctx, server, rendezvous.DialOptions{HTTPClient: hc, Header: http.Header{"X-Forwarded-For": {"203.0.113.9"}}})
+	c, err := rendezvousclient.DialWith(ctx, server, rendezvousclient.DialOptions{HTTPClient: hc, Header: http.Header{"X-Forwarded-For": {"203.0.113.9"}}})
 	if err != nil {
 		t.Fatalf("dial through nginx: %v", err)
 	}

@@ -12,11 +12,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ferry-dev/ferry/rendezvous/turncreds"
 	"github.com/pion/stun/v4"
 	"github.com/pion/turn/v5"
 	"golang.org/x/sys/unix"
-
-	"github.com/ferry-dev/ferry/rendezvous"
 )
 
 // The built-in relay, attacked as the internet would: ferry-rendezvous runs
@@ -101,7 +100,7 @@ func startRelayServer(t *testing.T, ns string, args ...string) *rendezvousProc {
 func attacker(t *testing.T, ns string, port int) (*turn.Client, net.PacketConn) {
 	t.Helper()
 	server := fmt.Sprintf("198.51.100.1:%d", port)
-	user, pass := rendezvous.TURNCredentials(attackSecret, "attacker", time.Now().Add(time.Hour))
+	user, pass := turncreds.Credentials(attackSecret, "attacker", time.Now().Add(time.Hour))
 	c, err := turn.NewClient(&turn.ClientConfig{
 		STUNServerAddr: server, TURNServerAddr: server,
 		Conn: udpIn(t, ns, "198.51.100.2:0"), Username: user, Password: pass,

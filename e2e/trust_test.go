@@ -15,8 +15,7 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
-
-	"github.com/ferry-dev/ferry/rendezvous"
+	"github.com/ferry-dev/ferry/rendezvous/rendezvousclient"
 )
 
 // TestWrongCodeBurnsTheSlot: a receiver with the wrong words makes both sides
@@ -69,7 +68,7 @@ func TestGarbageFromJoinerIsAWrongCode(t *testing.T) {
 		sender.waitEvent("code", 30*time.Second)
 
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		rz, err := rendezvous.Dial(ctx, server)
+		rz, err := rendezvousclient.Dial(ctx, server)
 		if err != nil {
 			t.Fatal(err)
 		}

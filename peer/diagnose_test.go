@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/ferry-dev/ferry/relay"
-	"github.com/ferry-dev/ferry/rendezvous"
+	"github.com/ferry-dev/ferry/rendezvous/turncreds"
 )
 
 // ferryRelay runs ferry's own relay on loopback and returns it as an ICE
@@ -29,7 +29,7 @@ func ferryRelay(t *testing.T, secret string) ICEServer {
 	}
 	t.Cleanup(func() { srv.Close() })
 	_, turnURL := srv.URLs()
-	user, pass := rendezvous.TURNCredentials(secret, "test", time.Now().Add(time.Hour))
+	user, pass := turncreds.Credentials(secret, "test", time.Now().Add(time.Hour))
 	return ICEServer{URLs: []string{turnURL}, Username: user, Credential: pass}
 }
 

@@ -7,11 +7,10 @@ import (
 	"net/netip"
 	"time"
 
+	"github.com/ferry-dev/ferry/rendezvous/turncreds"
 	"github.com/pion/stun/v4"
 	"github.com/pion/turn/v5"
 	"golang.org/x/time/rate"
-
-	"github.com/ferry-dev/ferry/rendezvous"
 )
 
 // authenticate implements coturn's shared-secret scheme: the username is
@@ -20,7 +19,7 @@ import (
 // (refresh, permissions, channels) are accepted up to MaxLifetime past the
 // expiry, so that a long transfer is not cut when its credentials expire.
 func (s *Server) authenticate(ra *turn.RequestAttributes) (userID string, key []byte, ok bool) {
-	expiry, id, err := rendezvous.ParseTURNUsername(ra.Username)
+	expiry, id, err := turncreds.ParseUsername(ra.Username)
 	if err != nil {
 		s.refuseAuth(ra.SrcAddr, ra.Username, ra.Method.String(), "malformed username")
 		return "", nil, false
@@ -33,7 +32,7 @@ func (s *Server) authenticate(ra *turn.RequestAttributes) (userID string, key []
 		s.refuseAuth(ra.SrcAddr, ra.Username, ra.Method.String(), "credentials expired")
 		return "", nil, false
 	}
-	password := rendezvous.TURNPassword(s.cfg.Secret, ra.Username)
+	password := turncreds.Password(s.cfg.Secret, ra.Username)
 	return id, turn.GenerateAuthKey(ra.Username, ra.Realm, password), true
 }
 

@@ -1,7 +1,7 @@
 // Package relay is the STUN/TURN server that ferry-rendezvous can run beside
 // the rendezvous, on pion/turn. Clients get credentials for it from the
 // rendezvous server's welcome message, in coturn's shared-secret scheme
-// (rendezvous.TURNCredentials), so the same secret also works with coturn.
+// (turncreds.Credentials), so the same secret also works with coturn.
 //
 // It relays UDP only (TURN over UDP, UDP allocations), answers STUN binding
 // requests on the same port, and enforces limits against abuse: allocations

@@ -14,7 +14,7 @@ import (
 	"github.com/pion/turn/v5"
 
 	"github.com/ferry-dev/ferry/relay"
-	"github.com/ferry-dev/ferry/rendezvous"
+	"github.com/ferry-dev/ferry/rendezvous/turncreds"
 )
 
 const secret = "test-secret"
@@ -75,7 +75,7 @@ func client(t *testing.T, s *relay.Server, user, pass string) *turn.Client {
 }
 
 func minted(id string, ttl time.Duration) (string, string) {
-	return rendezvous.TURNCredentials(secret, id, time.Now().Add(ttl))
+	return turncreds.Credentials(secret, id, time.Now().Add(ttl))
 }
 
 func allocate(t *testing.T, s *relay.Server, user, pass string) (net.PacketConn, error) {
@@ -166,7 +166,7 @@ func TestSTUNBinding(t *testing.T) {
 func TestRefusesBadCredentials(t *testing.T) {
 	s := startRelay(t, relay.Config{})
 	user, _ := minted("mallory", time.Hour)
-	_, wrongPass := rendezvous.TURNCredentials("another-secret", "mallory", time.Now().Add(time.Hour))
+	_, wrongPass := turncreds.Credentials("another-secret", "mallory", time.Now().Add(time.Hour))
 	expUser, expPass := minted("late", -time.Minute)
 	for name, creds := range map[string][2]string{
 		"wrong secret":       {user, wrongPass},
@@ -308,7 +308,7 @@ func TestConfigErrors(t *testing.T) {
 func TestRunningAllocationOutlivesCredentials(t *testing.T) {
 	s := startRelay(t, relay.Config{})
 	expiry := time.Now().Add(time.Second).Truncate(time.Second).Add(time.Second)
-	user, pass := rendezvous.TURNCredentials(secret, "long", expiry)
+	user, pass := turncreds.Credentials(secret, "long", expiry)
 	c := client(t, s, user, pass)
 	conn, err := c.Allocate()
 	if err != nil {

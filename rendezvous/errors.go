@@ -25,17 +25,17 @@ func (e *ServerError) Error() string { return "rendezvous server: " + e.Message 
 // Unwrap returns the sentinels e matches.
 func (e *ServerError) Unwrap() []error {
 	switch {
-	case e.Code == codeSlotTaken:
+	case e.Code == CodeSlotTaken:
 		return []error{ErrSlotTaken}
-	case e.Code == codeSlotUsed:
+	case e.Code == CodeSlotUsed:
 		return []error{ErrSlotUsed, ErrSlotTaken}
-	case e.Code == codeNoSuchSlot:
+	case e.Code == CodeNoSuchSlot:
 		return []error{ErrNoSuchSlot}
-	case e.Code == typePeerLeft:
+	case e.Code == TypePeerLeft:
 		return []error{ErrPeerGone}
-	case e.Code == codeTooLarge || strings.HasPrefix(e.Code, "limit_"):
+	case e.Code == CodeTooLarge || strings.HasPrefix(e.Code, "limit_"):
 		return []error{ErrLimit}
-	case e.Code == codeShuttingDown:
+	case e.Code == CodeShuttingDown:
 		return []error{ErrUnreachable}
 	}
 	return nil
@@ -44,35 +44,35 @@ func (e *ServerError) Unwrap() []error {
 // fallbackMessages explain the codes for a client that only saw a close
 // reason (or an error message without text).
 var fallbackMessages = map[string]string{
-	codeBadMessage:        "the server did not understand a message from this ferry: upgrade ferry (or the server)",
-	codeTooLarge:          "a message was larger than the server accepts (server flag --max-message-size)",
-	codeUnknownType:       "the server did not understand a message from this ferry: upgrade ferry (or the server)",
-	codeUnexpected:        "the server did not expect a message from this ferry at that moment",
-	codeSlotTaken:         "code already in use: pick another code or let ferry choose one",
-	codeNoSuchSlot:        "no sender is waiting under that code: check the code, and that the sender is still running",
-	codeSlotUsed:          "someone else already used this code: ask the sender to send again for a new code",
-	codeShuttingDown:      restartingMessage,
-	typePeerLeft:          "the other side left",
-	codeLimitMessages:     "too many messages for one code (server flag --max-messages-per-slot); start again with a new code",
-	codeLimitSlotLifetime: "nobody used the code in time (server flag --slot-lifetime); send again for a new code",
-	codeLimitHandshake:    "the two sides did not finish connecting in time (server flag --handshake-timeout); try again",
-	codeLimitSlots:        "the rendezvous server is full (server flag --max-slots); try again later",
-	codeLimitSlotsPerIP:   "too many new codes from your address (server flag --slots-per-ip); wait a minute and try again",
-	codeLimitJoinsPerIP:   "too many attempts to use a code from your address (server flag --joins-per-ip); wait a minute and try again",
-	codeLimitIdle:         "connected too long without asking for or using a code (server flag --idle-timeout)",
-	codeLimitBytes:        "too much signaling for one code (server flag --max-bytes-per-slot); start again with a new code",
-	codeLimitWaitingPerIP: "too many codes waiting from your address (server flag --waiting-per-ip); use a code you have, or let one expire",
-	codeLimitConnsPerIP:   "too many connections from your address (server flag --conns-per-ip); close some and try again",
-	codeLimitFailedJoins:  "too many codes used from your address without finishing the pairing (server flag --failed-joins-per-ip); wait a minute and try again",
+	CodeBadMessage:        "the server did not understand a message from this ferry: upgrade ferry (or the server)",
+	CodeTooLarge:          "a message was larger than the server accepts (server flag --max-message-size)",
+	CodeUnknownType:       "the server did not understand a message from this ferry: upgrade ferry (or the server)",
+	CodeUnexpected:        "the server did not expect a message from this ferry at that moment",
+	CodeSlotTaken:         "code already in use: pick another code or let ferry choose one",
+	CodeNoSuchSlot:        "no sender is waiting under that code: check the code, and that the sender is still running",
+	CodeSlotUsed:          "someone else already used this code: ask the sender to send again for a new code",
+	CodeShuttingDown:      RestartingMessage,
+	TypePeerLeft:          "the other side left",
+	CodeLimitMessages:     "too many messages for one code (server flag --max-messages-per-slot); start again with a new code",
+	CodeLimitSlotLifetime: "nobody used the code in time (server flag --slot-lifetime); send again for a new code",
+	CodeLimitHandshake:    "the two sides did not finish connecting in time (server flag --handshake-timeout); try again",
+	CodeLimitSlots:        "the rendezvous server is full (server flag --max-slots); try again later",
+	CodeLimitSlotsPerIP:   "too many new codes from your address (server flag --slots-per-ip); wait a minute and try again",
+	CodeLimitJoinsPerIP:   "too many attempts to use a code from your address (server flag --joins-per-ip); wait a minute and try again",
+	CodeLimitIdle:         "connected too long without asking for or using a code (server flag --idle-timeout)",
+	CodeLimitBytes:        "too much signaling for one code (server flag --max-bytes-per-slot); start again with a new code",
+	CodeLimitWaitingPerIP: "too many codes waiting from your address (server flag --waiting-per-ip); use a code you have, or let one expire",
+	CodeLimitConnsPerIP:   "too many connections from your address (server flag --conns-per-ip); close some and try again",
+	CodeLimitFailedJoins:  "too many codes used from your address without finishing the pairing (server flag --failed-joins-per-ip); wait a minute and try again",
 }
 
 // newServerError builds the error for a code the server sent, with its
 // message cleaned of anything that could drive a terminal.
-func newServerError(code, msg string) *ServerError {
-	code = printable(truncate(code, 64))
-	msg = printable(truncate(msg, 512))
-	if code == codeShuttingDown { // the same advice whichever server version said it
-		msg = restartingMessage
+func NewServerError(code, msg string) *ServerError {
+	code = Printable(truncate(code, 64))
+	msg = Printable(truncate(msg, 512))
+	if code == CodeShuttingDown { // the same advice whichever server version said it
+		msg = RestartingMessage
 	}
 	if msg == "" {
 		msg = fallbackMessages[code]
@@ -84,7 +84,7 @@ func newServerError(code, msg string) *ServerError {
 }
 
 // printable drops control characters (escape sequences included).
-func printable(s string) string {
+func Printable(s string) string {
 	return strings.Map(func(r rune) rune {
 		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
 			return -1
@@ -93,19 +93,6 @@ func printable(s string) string {
 	}, strings.ToValidUTF8(s, "?"))
 }
 
-// clientError is an error this package makes: its own message, matching a
-// sentinel and, when there is one, the cause.
-type clientError struct {
-	msg   string
-	is    error
-	cause error
-}
-
-func (e *clientError) Error() string { return e.msg }
-
-func (e *clientError) Unwrap() []error {
-	if e.cause == nil {
-		return []error{e.is}
-	}
-	return []error{e.is, e.cause}
-}
+// restartingMessage is what a client hears when the server stops (on the
+// wire, and from the client whatever the server said).
+const RestartingMessage = "the server is restarting; run the same command again"

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"strings"
 )
 
 // The rendezvous protocol, version 1.
@@ -53,58 +54,58 @@ import (
 const Version = 1
 
 // WSPath is the websocket endpoint of this protocol version.
-var WSPath = wsPath(Version)
+var WSPath = WSPathFor(Version)
 
 // VersionHeader is the HTTP response header with which a server that speaks
 // another protocol version says which one it speaks (on a 426 response).
 const VersionHeader = "Ferry-Protocol-Version"
 
-func wsPath(version int) string { return "/v" + strconv.Itoa(version) + "/ws" }
+func WSPathFor(version int) string { return "/v" + strconv.Itoa(version) + "/ws" }
 
 // Message types.
 const (
-	typeWelcome   = "welcome"
-	typeAllocate  = "allocate"
-	typeClaim     = "claim"
-	typeJoin      = "join"
-	typeAllocated = "allocated"
-	typePaired    = "paired"
-	typeRelay     = "relay"
-	typePeerLeft  = "peer_left"
-	typeError     = "error"
+	TypeWelcome   = "welcome"
+	TypeAllocate  = "allocate"
+	TypeClaim     = "claim"
+	TypeJoin      = "join"
+	TypeAllocated = "allocated"
+	TypePaired    = "paired"
+	TypeRelay     = "relay"
+	TypePeerLeft  = "peer_left"
+	TypeError     = "error"
 )
 
 // Error codes carried by error messages and, after them, as the close reason.
 const (
-	codeBadMessage   = "bad_message"  // not JSON, not text, a missing or malformed field
-	codeTooLarge     = "too_large"    // over the max message size (a limit: wraps ErrLimit)
-	codeUnknownType  = "unknown_type" // a type a client does not send
-	codeUnexpected   = "unexpected"   // a known type at the wrong time (relay before paired, join twice)
-	codeSlotTaken    = "slot_taken"   // claim: a sender already waits there
-	codeNoSuchSlot   = "no_such_slot" // join: nobody waits there
-	codeSlotUsed     = "slot_used"    // join: the slot is already paired
-	codeShuttingDown = "shutting_down"
+	CodeBadMessage   = "bad_message"  // not JSON, not text, a missing or malformed field
+	CodeTooLarge     = "too_large"    // over the max message size (a limit: wraps ErrLimit)
+	CodeUnknownType  = "unknown_type" // a type a client does not send
+	CodeUnexpected   = "unexpected"   // a known type at the wrong time (relay before paired, join twice)
+	CodeSlotTaken    = "slot_taken"   // claim: a sender already waits there
+	CodeNoSuchSlot   = "no_such_slot" // join: nobody waits there
+	CodeSlotUsed     = "slot_used"    // join: the slot is already paired
+	CodeShuttingDown = "shutting_down"
 
 	// Limits; each message names the server flag that sets it.
-	codeLimitMessages     = "limit_messages_per_slot"
-	codeLimitSlotLifetime = "limit_slot_lifetime"
-	codeLimitHandshake    = "limit_handshake_timeout"
-	codeLimitSlots        = "limit_slots"
-	codeLimitSlotsPerIP   = "limit_slots_per_ip"
-	codeLimitJoinsPerIP   = "limit_joins_per_ip"
-	codeLimitIdle         = "limit_idle_timeout"
-	codeLimitFailedJoins  = "limit_failed_joins_per_ip"
-	codeLimitWaitingPerIP = "limit_waiting_per_ip"
-	codeLimitConnsPerIP   = "limit_conns_per_ip"
-	codeLimitBytes        = "limit_bytes_per_slot"
+	CodeLimitMessages     = "limit_messages_per_slot"
+	CodeLimitSlotLifetime = "limit_slot_lifetime"
+	CodeLimitHandshake    = "limit_handshake_timeout"
+	CodeLimitSlots        = "limit_slots"
+	CodeLimitSlotsPerIP   = "limit_slots_per_ip"
+	CodeLimitJoinsPerIP   = "limit_joins_per_ip"
+	CodeLimitIdle         = "limit_idle_timeout"
+	CodeLimitFailedJoins  = "limit_failed_joins_per_ip"
+	CodeLimitWaitingPerIP = "limit_waiting_per_ip"
+	CodeLimitConnsPerIP   = "limit_conns_per_ip"
+	CodeLimitBytes        = "limit_bytes_per_slot"
 )
 
 // maxWireSlotLen bounds a slot on the wire: 1 to maxWireSlotLen ASCII digits.
-const maxWireSlotLen = 10
+const MaxSlotLen = 10
 
 // message is the single envelope of every protocol message; Type says which
 // of the other fields are meaningful (see the table above).
-type message struct {
+type Message struct {
 	Type           string      `json:"type"`
 	Version        int         `json:"version,omitempty"`
 	ICEServers     []ICEServer `json:"ice_servers,omitempty"`
@@ -117,20 +118,20 @@ type message struct {
 
 // protoError is a violation of the protocol found while decoding or
 // dispatching a message; code is one of the error codes above.
-type protoError struct {
-	code string
-	msg  string
+type ProtocolError struct {
+	Code    string
+	Message string
 }
 
-func (e *protoError) Error() string { return e.msg }
+func (e *ProtocolError) Error() string { return e.Message }
 
-func badMessage(format string, args ...any) *protoError {
-	return &protoError{code: codeBadMessage, msg: fmt.Sprintf(format, args...)}
+func BadMessage(format string, args ...any) *ProtocolError {
+	return &ProtocolError{Code: CodeBadMessage, Message: fmt.Sprintf(format, args...)}
 }
 
 // validWireSlot reports whether s is a slot as the protocol carries it.
-func validWireSlot(s string) bool {
-	if len(s) == 0 || len(s) > maxWireSlotLen {
+func ValidSlot(s string) bool {
+	if len(s) == 0 || len(s) > MaxSlotLen {
 		return false
 	}
 	for i := 0; i < len(s); i++ {
@@ -144,35 +145,35 @@ func validWireSlot(s string) bool {
 // decodeMessage parses one protocol message and checks the fields its type
 // needs. It does not know who sent it: callers reject types that do not
 // travel in their direction. Every error is a *protoError.
-func decodeMessage(data []byte) (message, error) {
-	var m message
+func DecodeMessage(data []byte) (Message, error) {
+	var m Message
 	if err := json.Unmarshal(data, &m); err != nil {
-		return message{}, badMessage("message is not a JSON object of the ferry rendezvous protocol: %v", err)
+		return Message{}, BadMessage("message is not a JSON object of the ferry rendezvous protocol: %v", err)
 	}
 	switch m.Type {
 	case "":
-		return message{}, badMessage(`message has no "type"`)
-	case typeClaim, typeJoin, typeAllocated, typePaired:
-		if !validWireSlot(m.Slot) {
-			return message{}, badMessage("%s: slot must be 1 to %d digits, got %s", m.Type, maxWireSlotLen, strconv.Quote(truncate(m.Slot, 20)))
+		return Message{}, BadMessage(`message has no "type"`)
+	case TypeClaim, TypeJoin, TypeAllocated, TypePaired:
+		if !ValidSlot(m.Slot) {
+			return Message{}, BadMessage("%s: slot must be 1 to %d digits, got %s", m.Type, MaxSlotLen, strconv.Quote(truncate(m.Slot, 20)))
 		}
-	case typeWelcome:
+	case TypeWelcome:
 		if m.Version <= 0 {
-			return message{}, badMessage(`welcome has no protocol "version"`)
+			return Message{}, BadMessage(`welcome has no protocol "version"`)
 		}
-	case typeError:
+	case TypeError:
 		if m.Code == "" {
-			return message{}, badMessage(`error has no "code"`)
+			return Message{}, BadMessage(`error has no "code"`)
 		}
-	case typeAllocate, typeRelay, typePeerLeft:
+	case TypeAllocate, TypeRelay, TypePeerLeft:
 	default:
-		return message{}, &protoError{code: codeUnknownType, msg: fmt.Sprintf("unknown message type %s", strconv.Quote(truncate(m.Type, 40)))}
+		return Message{}, &ProtocolError{Code: CodeUnknownType, Message: fmt.Sprintf("unknown message type %s", strconv.Quote(truncate(m.Type, 40)))}
 	}
 	return m, nil
 }
 
 // encodeMessage is the inverse of decodeMessage.
-func encodeMessage(m message) []byte {
+func EncodeMessage(m Message) []byte {
 	b, err := json.Marshal(m)
 	if err != nil {
 		// Only strings, ints, byte slices and ICE server lists: cannot fail.
@@ -187,4 +188,21 @@ func truncate(s string, n int) string {
 		return s
 	}
 	return s[:n] + "..."
+}
+
+// parseWSPath reads N from "/vN/ws".
+func ParseWSPath(p string) (int, bool) {
+	rest, ok := strings.CutPrefix(p, "/v")
+	if !ok {
+		return 0, false
+	}
+	digits, ok := strings.CutSuffix(rest, "/ws")
+	if !ok || len(digits) == 0 || len(digits) > 6 {
+		return 0, false
+	}
+	n, err := strconv.Atoi(digits)
+	if err != nil || n < 0 || strconv.Itoa(n) != digits {
+		return 0, false
+	}
+	return n, true
 }

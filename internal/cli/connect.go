@@ -10,6 +10,7 @@ import (
 	"github.com/ferry-dev/ferry/internal/tune"
 	"github.com/ferry-dev/ferry/peer"
 	"github.com/ferry-dev/ferry/rendezvous"
+	"github.com/ferry-dev/ferry/rendezvous/rendezvousclient"
 )
 
 // Environment variables that stand in for flags.
@@ -53,7 +54,7 @@ func connectPeer(ctx context.Context, sess *rendezvous.Session, offered []rendez
 // every signaling message is sealed under a key only the two code holders have.
 // With verify, the user compares a string derived from that key with the one
 // the other side shows.
-func secure(ctx context.Context, rz *rendezvous.Conn, code rendezvous.Code, side rendezvous.Side, verify bool, ios *IOStreams, u *ui) (*rendezvous.Session, error) {
+func secure(ctx context.Context, rz *rendezvousclient.Conn, code rendezvous.Code, side rendezvous.Side, verify bool, ios *IOStreams, u *ui) (*rendezvous.Session, error) {
 	sess, err := rendezvous.Secure(ctx, rz, code.Slot, code.Password(), side)
 	if err != nil {
 		return nil, fmt.Errorf("secure the connection: %w", err)

@@ -10,7 +10,7 @@ import (
 	"net/http"
 	"strconv"
 
-	"github.com/ferry-dev/ferry/rendezvous"
+	"github.com/ferry-dev/ferry/rendezvous/rendezvousserver"
 )
 
 // embeddedServer is a rendezvous server run inside `ferry send` when no
@@ -20,7 +20,7 @@ type embeddedServer struct {
 	advertise string // URL for the receive command: a LAN address when there is one
 	local     string // URL this process dials
 	srv       *http.Server
-	rz        *rendezvous.Server
+	rz        *rendezvousserver.Server
 }
 
 func startEmbedded(ctx context.Context, logOut io.Writer) (*embeddedServer, error) {
@@ -33,14 +33,14 @@ func startEmbedded(ctx context.Context, logOut io.Writer) (*embeddedServer, erro
 	logger := slog.New(slog.NewTextHandler(logOut, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	// The defaults of ferry-rendezvous: no /metrics (the LAN need not know
 	// what this host does), HTTP timeouts, TCP connections per address.
-	rz := rendezvous.NewServer(logger, rendezvous.Config{})
-	limits := rendezvous.DefaultHTTPLimits()
+	rz := rendezvousserver.New(logger, rendezvousserver.Config{})
+	limits := rendezvousserver.DefaultHTTPLimits()
 	lln, err := rz.LimitListener(ln, "public", limits)
 	if err != nil {
 		_ = ln.Close()
 		return nil, fmt.Errorf("embedded rendezvous: %w", err)
 	}
-	srv := rendezvous.NewHTTPServer(rz, limits, nil)
+	srv := rendezvousserver.NewHTTPServer(rz, limits, nil)
 	go func() {
 		if err := srv.Serve(lln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			logger.Error("embedded rendezvous stopped", "err", err)

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ferry-dev/ferry/rendezvous"
+	"github.com/ferry-dev/ferry/rendezvous/rendezvousserver"
 	"github.com/ferry-dev/ferry/rendezvous/rendezvoustest"
 	"github.com/ferry-dev/ferry/transfer"
 )
@@ -40,7 +40,7 @@ func TestStreamSizeUnknown(t *testing.T) {
 // receiver says "interrupted", never "context canceled", in text and in the
 // JSON error event; the exit code stays 130.
 func TestInterruptedSaysInterrupted(t *testing.T) {
-	srv := rendezvoustest.Start(t, nil, rendezvous.Config{})
+	srv := rendezvoustest.Start(t, nil, rendezvousserver.Config{})
 	src := filepath.Join(t.TempDir(), "note.txt")
 	if err := os.WriteFile(src, []byte("hello"), 0o644); err != nil {
 		t.Fatal(err)
@@ -85,7 +85,7 @@ func TestInterruptedSaysInterrupted(t *testing.T) {
 // used the code is told that a code works once and to ask for a new one,
 // not only to check the code.
 func TestLateReceiverToldCodeWasUsed(t *testing.T) {
-	srv := rendezvoustest.Start(t, nil, rendezvous.Config{})
+	srv := rendezvoustest.Start(t, nil, rendezvousserver.Config{})
 	src := filepath.Join(t.TempDir(), "note.txt")
 	if err := os.WriteFile(src, []byte("hello"), 0o644); err != nil {
 		t.Fatal(err)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/ferry-dev/ferry/peer"
 	"github.com/ferry-dev/ferry/rendezvous"
+	"github.com/ferry-dev/ferry/rendezvous/rendezvousclient"
 	"github.com/ferry-dev/ferry/transfer"
 )
 
@@ -105,7 +106,7 @@ func receive(ctx context.Context, opts *ReceiveOptions, u *ui) (transfer.Result,
 	} else if err := os.MkdirAll(opts.Out, 0o755); err != nil {
 		return transfer.Result{}, fmt.Errorf("output directory: %w", err)
 	}
-	rz, err := rendezvous.Dial(ctx, opts.Server)
+	rz, err := rendezvousclient.Dial(ctx, opts.Server)
 	if err != nil {
 		return transfer.Result{}, err
 	}

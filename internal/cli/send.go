@@ -10,6 +10,7 @@ import (
 
 	"github.com/ferry-dev/ferry/peer"
 	"github.com/ferry-dev/ferry/rendezvous"
+	"github.com/ferry-dev/ferry/rendezvous/rendezvousclient"
 	"github.com/ferry-dev/ferry/transfer"
 )
 
@@ -129,7 +130,7 @@ func send(ctx context.Context, opts *SendOptions, u *ui) (transfer.Result, error
 		defer emb.Close()
 		server, dialURL = emb.advertise, emb.local
 	}
-	rz, err := rendezvous.Dial(ctx, dialURL)
+	rz, err := rendezvousclient.Dial(ctx, dialURL)
 	if err != nil {
 		return transfer.Result{}, err
 	}

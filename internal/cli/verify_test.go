@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ferry-dev/ferry/rendezvous"
+	"github.com/ferry-dev/ferry/rendezvous/rendezvousserver"
 	"github.com/ferry-dev/ferry/rendezvous/rendezvoustest"
 )
 
@@ -20,7 +20,7 @@ import (
 // on a terminal.
 func runPair(t *testing.T, code string, verify bool, sendIn, recvIn string) (sendOut, recvOut, out string, sendErr, recvErr error) {
 	t.Helper()
-	srv := rendezvoustest.Start(t, nil, rendezvous.Config{})
+	srv := rendezvoustest.Start(t, nil, rendezvousserver.Config{})
 	src := filepath.Join(t.TempDir(), "note.txt")
 	if err := os.WriteFile(src, []byte("hello"), 0o644); err != nil {
 		t.Fatal(err)

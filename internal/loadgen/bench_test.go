@@ -4,7 +4,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ferry-dev/ferry/rendezvous"
+	"github.com/ferry-dev/ferry/rendezvous/rendezvousserver"
 )
 
 // BenchmarkPairing runs whole pairings against a server in this process:
@@ -15,7 +15,7 @@ import (
 //
 //	go test -run '^$' -bench Pairing -benchtime 10000x ./internal/loadgen/
 func BenchmarkPairing(b *testing.B) {
-	target := startServer(b, rendezvous.Config{})
+	target := startServer(b, rendezvousserver.Config{})
 	cl, err := newClients(target)
 	if err != nil {
 		b.Fatal(err)

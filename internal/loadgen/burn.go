@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/ferry-dev/ferry/rendezvous"
+	"github.com/ferry-dev/ferry/rendezvous/rendezvousclient"
 )
 
 // BurnOptions configure Burn.
@@ -72,7 +73,7 @@ func Burn(ctx context.Context, t Target, o BurnOptions, progress io.Writer) (Bur
 	if !cl.rotate {
 		return r, errors.New("loadgen: burn needs an IPv4 loopback target (ws://127.0.0.1:PORT): its attackers and senders need addresses of their own")
 	}
-	senders := make([]*rendezvous.Conn, o.Senders)
+	senders := make([]*rendezvousclient.Conn, o.Senders)
 	defer closeAll(senders, 20)
 	var errs counts
 	for i := range senders {

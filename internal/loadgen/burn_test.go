@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ferry-dev/ferry/rendezvous"
+	"github.com/ferry-dev/ferry/rendezvous/rendezvousserver"
 )
 
 // TestBurnOneAddressEndsAtMostFive is issue 11's item 4: one attacker
@@ -16,7 +16,7 @@ import (
 // per minute, and the test checks that the attacker was refused by one, so
 // the rest of the minute would add nothing.
 func TestBurnOneAddressEndsAtMostFive(t *testing.T) {
-	target := startServer(t, rendezvous.Config{})
+	target := startServer(t, rendezvousserver.Config{})
 	r, err := Burn(testCtx(t), target, BurnOptions{Senders: 60, Attackers: 1, Duration: 3 * time.Second}, io.Discard)
 	if err != nil {
 		t.Fatal(err)

@@ -8,7 +8,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/ferry-dev/ferry/rendezvous"
+	"github.com/ferry-dev/ferry/rendezvous/rendezvousclient"
 )
 
 // HoldOptions configure Hold.
@@ -52,7 +52,7 @@ func Hold(ctx context.Context, t Target, o HoldOptions, progress io.Writer) (Hol
 	if r.Before, err = p.stats(ctx); err != nil {
 		return r, err
 	}
-	conns := make([]*rendezvous.Conn, o.Slots)
+	conns := make([]*rendezvousclient.Conn, o.Slots)
 	var open latencies
 	var errs counts
 	var next atomic.Int64
@@ -104,7 +104,7 @@ func Hold(ctx context.Context, t Target, o HoldOptions, progress io.Writer) (Hol
 }
 
 // waitingSender connects and gets a code.
-func waitingSender(ctx context.Context, cl *clients) (*rendezvous.Conn, error) {
+func waitingSender(ctx context.Context, cl *clients) (*rendezvousclient.Conn, error) {
 	octx, cancel := context.WithTimeout(ctx, opTimeout)
 	defer cancel()
 	c, err := cl.dial(octx)
@@ -119,7 +119,7 @@ func waitingSender(ctx context.Context, cl *clients) (*rendezvous.Conn, error) {
 }
 
 // closeAll closes conns with n goroutines.
-func closeAll(conns []*rendezvous.Conn, n int) {
+func closeAll(conns []*rendezvousclient.Conn, n int) {
 	var next atomic.Int64
 	var wg sync.WaitGroup
 	for range n {

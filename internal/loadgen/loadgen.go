@@ -1,5 +1,5 @@
 // Package loadgen drives a real ferry rendezvous server over loopback with
-// real websocket clients (rendezvous.Conn) speaking the real protocol, and
+// real websocket clients (rendezvousclient.Conn) speaking the real protocol, and
 // measures the server: resident memory, goroutines and open file
 // descriptors (from its own /metrics), and the latency of pairings.
 //
@@ -31,6 +31,7 @@ import (
 	"time"
 
 	"github.com/ferry-dev/ferry/rendezvous"
+	"github.com/ferry-dev/ferry/rendezvous/rendezvousclient"
 )
 
 // Target is the server under load.
@@ -100,8 +101,8 @@ func (c *clients) hcFrom(from net.IP) *http.Client {
 }
 
 // dial opens one client connection.
-func (c *clients) dial(ctx context.Context) (*rendezvous.Conn, error) {
-	conn, err := rendezvous.DialWith(ctx, c.url, rendezvous.DialOptions{HTTPClient: c.hc})
+func (c *clients) dial(ctx context.Context) (*rendezvousclient.Conn, error) {
+	conn, err := rendezvousclient.DialWith(ctx, c.url, rendezvousclient.DialOptions{HTTPClient: c.hc})
 	if err != nil {
 		c.dialErr.Add(1)
 	}

@@ -11,16 +11,16 @@ import (
 	"time"
 
 	"github.com/ferry-dev/ferry/internal/testbin"
-	"github.com/ferry-dev/ferry/rendezvous"
+	"github.com/ferry-dev/ferry/rendezvous/rendezvousserver"
 )
 
 // startServer runs a rendezvous server in this process on 127.0.0.1. Its
 // /metrics then describe this test process: goroutines and descriptors of
 // the clients count too, so a client-side leak fails the check as well.
-func startServer(t testing.TB, cfg rendezvous.Config) Target {
+func startServer(t testing.TB, cfg rendezvousserver.Config) Target {
 	t.Helper()
 	cfg.PublicMetrics = true // the probe reads them from the server's own port
-	rz := rendezvous.NewServer(nil, cfg)
+	rz := rendezvousserver.New(nil, cfg)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -46,7 +46,7 @@ func testCtx(t *testing.T) context.Context {
 // against a real server, each followed by the check that goroutines and
 // file descriptors are back to where they were.
 func TestShortRunsLeakNothing(t *testing.T) {
-	target := startServer(t, rendezvous.Config{})
+	target := startServer(t, rendezvousserver.Config{})
 	ctx := testCtx(t)
 
 	h, err := Hold(ctx, target, HoldOptions{Slots: 100, Concurrency: 10, Hold: 50 * time.Millisecond}, io.Discard)
@@ -77,7 +77,7 @@ func TestShortRunsLeakNothing(t *testing.T) {
 	// The churn's server has a short idle timeout, so that the idle
 	// connections see it within the run; long enough for a loaded machine
 	// running the race detector to get from a welcome to the first request.
-	churnTarget := startServer(t, rendezvous.Config{IdleTimeout: 3 * time.Second})
+	churnTarget := startServer(t, rendezvousserver.Config{IdleTimeout: 3 * time.Second})
 	c, err := Churn(ctx, churnTarget, ChurnOptions{
 		Duration: 4 * time.Second, Warmup: 500 * time.Millisecond, Sample: 500 * time.Millisecond,
 		PairRate: 20, UsedEvery: 3, Waiting: 10, WaitFor: 200 * time.Millisecond, BadJoinRate: 10, IdleRate: 10,

@@ -15,7 +15,7 @@ import (
 // itself. http.Transport runs two goroutines and a pool per connection,
 // which at thousands of new connections a second would make the load
 // generator, not the server, the thing measured. The websocket and the
-// protocol on top are the real ones (coder/websocket, rendezvous.Conn).
+// protocol on top are the real ones (coder/websocket, rendezvousclient.Conn).
 type upgrader struct {
 	dial func(ctx context.Context, network, addr string) (net.Conn, error)
 }

@@ -13,7 +13,7 @@ import (
 	"strings"
 	"syscall"
 
-	"github.com/ferry-dev/ferry/rendezvous"
+	"github.com/ferry-dev/ferry/rendezvous/rendezvousserver"
 )
 
 // withTLS wraps ln in TLS when --tls-cert is set, and reloads the
@@ -63,7 +63,7 @@ func withTLS(ctx context.Context, ln net.Listener, opts *Options, logger *slog.L
 // serveMetrics serves rz's metrics on --metrics-listen (if set) until the
 // returned stop is called, with the same timeouts and per-address limit as
 // the public listener and at most metricsMaxConns connections.
-func serveMetrics(ctx context.Context, opts *Options, rz *rendezvous.Server, logger *slog.Logger) (stop func(), err error) {
+func serveMetrics(ctx context.Context, opts *Options, rz *rendezvousserver.Server, logger *slog.Logger) (stop func(), err error) {
 	if opts.MetricsListen == "" {
 		return func() {}, nil
 	}
@@ -81,7 +81,7 @@ func serveMetrics(ctx context.Context, opts *Options, rz *rendezvous.Server, log
 	}
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", rz.MetricsHandler())
-	srv := rendezvous.NewHTTPServer(mux, limits, httpErrorLog(logger))
+	srv := rendezvousserver.NewHTTPServer(mux, limits, httpErrorLog(logger))
 	go func() { _ = srv.Serve(lln) }()
 	logger.Info("metrics listening", "addr", ln.Addr().String(), "path", "/metrics")
 	return func() { _ = srv.Close() }, nil
@@ -90,7 +90,7 @@ func serveMetrics(ctx context.Context, opts *Options, rz *rendezvous.Server, log
 // httpLimits are the public listener's limits from the flags. Without
 // --max-tcp-conns, the open-file limit less a reserve bounds the connections,
 // leaving files for the TURN relay's allocations and the metrics listener.
-func httpLimits(opts *Options) rendezvous.HTTPLimits {
+func httpLimits(opts *Options) rendezvousserver.HTTPLimits {
 	l := opts.HTTP
 	if l.MaxConns == 0 {
 		reserve := 0
@@ -100,7 +100,7 @@ func httpLimits(opts *Options) rendezvous.HTTPLimits {
 		if opts.MetricsListen != "" {
 			reserve += metricsMaxConns
 		}
-		l.MaxConns = rendezvous.MaxConnsForFileLimit(reserve)
+		l.MaxConns = rendezvousserver.MaxConnsForFileLimit(reserve)
 	}
 	return l
 }

@@ -20,7 +20,7 @@ import (
 
 	"github.com/ferry-dev/ferry/internal/servercmd"
 	"github.com/ferry-dev/ferry/internal/testcert"
-	"github.com/ferry-dev/ferry/rendezvous"
+	"github.com/ferry-dev/ferry/rendezvous/rendezvousclient"
 )
 
 // parse runs the command's flag handling (environment included) and returns
@@ -252,8 +252,8 @@ func TestTLSFromFiles(t *testing.T) {
 
 	ctx, cancel := context.WithTimeout(t.Context(), testTimeout)
 	defer cancel()
-	opts := rendezvous.DialOptions{HTTPClient: hc}
-	sender, err := rendezvous.DialWith(ctx, "wss://"+addr, opts)
+	opts := rendezvousclient.DialOptions{HTTPClient: hc}
+	sender, err := rendezvousclient.DialWith(ctx, "wss://"+addr, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -262,7 +262,7 @@ func TestTLSFromFiles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	receiver, err := rendezvous.DialWith(ctx, "wss://"+addr, opts)
+	receiver, err := rendezvousclient.DialWith(ctx, "wss://"+addr, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -280,7 +280,7 @@ func TestTLSFromFiles(t *testing.T) {
 		t.Fatalf("Recv = %q, %v", b, err)
 	}
 	// Plain ws:// to the TLS port says what to do.
-	_, err = rendezvous.Dial(ctx, "ws://"+addr)
+	_, err = rendezvousclient.Dial(ctx, "ws://"+addr)
 	if err == nil || !strings.Contains(err.Error(), "wss://") {
 		t.Errorf("ws:// to a TLS port: %v, want advice to use wss://", err)
 	}
@@ -317,7 +317,7 @@ func TestRelayMetrics(t *testing.T) {
 		}
 	}
 
-	c, err := rendezvous.Dial(testCtx(t), "ws://"+addr)
+	c, err := rendezvousclient.Dial(testCtx(t), "ws://"+addr)
 	if err != nil {
 		t.Fatal(err)
 	}

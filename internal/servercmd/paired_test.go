@@ -4,19 +4,19 @@ import (
 	"context"
 	"testing"
 
-	"github.com/ferry-dev/ferry/rendezvous"
+	"github.com/ferry-dev/ferry/rendezvous/rendezvousclient"
 )
 
 // pairUp pairs c, connected to the server at addr, with a receiver of its
 // own: TURN credentials come only with "paired" (rendezvous/protocol.go), so
 // a test of the relay pairs first.
-func pairUp(ctx context.Context, t *testing.T, c *rendezvous.Conn, addr string) {
+func pairUp(ctx context.Context, t *testing.T, c *rendezvousclient.Conn, addr string) {
 	t.Helper()
 	slot, err := c.Allocate(ctx)
 	if err != nil {
 		t.Fatalf("Allocate: %v", err)
 	}
-	r, err := rendezvous.Dial(ctx, "ws://"+addr)
+	r, err := rendezvousclient.Dial(ctx, "ws://"+addr)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/ferry-dev/ferry/internal/buildinfo"
 	"github.com/ferry-dev/ferry/rendezvous"
+	"github.com/ferry-dev/ferry/rendezvous/rendezvousserver"
 )
 
 // run serves until ctx ends, then shuts down gracefully.
@@ -32,7 +33,7 @@ func run(ctx context.Context, opts *Options) error {
 	if relaySrv != nil {
 		defer relaySrv.Close()
 	}
-	rz := rendezvous.NewServer(logger, opts.Config)
+	rz := rendezvousserver.New(logger, opts.Config)
 	if relaySrv != nil {
 		if err := rz.RegisterMetrics(relayCollector{relaySrv}); err != nil {
 			_ = ln.Close()
@@ -59,7 +60,7 @@ func run(ctx context.Context, opts *Options) error {
 		return err
 	}
 	defer stopMetrics()
-	srv := rendezvous.NewHTTPServer(rz, limits, httpErrorLog(logger))
+	srv := rendezvousserver.NewHTTPServer(rz, limits, httpErrorLog(logger))
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	cfg := rz.Config()

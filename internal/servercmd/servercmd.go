@@ -15,6 +15,7 @@ import (
 
 	"github.com/ferry-dev/ferry/internal/buildinfo"
 	"github.com/ferry-dev/ferry/rendezvous"
+	"github.com/ferry-dev/ferry/rendezvous/rendezvousserver"
 )
 
 // Exit codes.
@@ -34,12 +35,12 @@ type Options struct {
 	LogLevel  string // debug, info, warn or error
 	STUN      []string
 	TURN      TURNOptions
-	Config    rendezvous.Config
+	Config    rendezvousserver.Config
 
 	// Production (ops.go): TLS, reverse proxies, metrics, graceful restarts.
 	TLSCert, TLSKey string
 	MetricsListen   string
-	HTTP            rendezvous.HTTPLimits // --http-timeout, --http-idle-timeout, --tcp-conns-per-ip, --max-tcp-conns
+	HTTP            rendezvousserver.HTTPLimits // --http-timeout, --http-idle-timeout, --tcp-conns-per-ip, --max-tcp-conns
 	TrustedProxies  []string
 	ShutdownTimeout time.Duration
 
@@ -76,7 +77,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 // NewCmd builds the command. runF replaces Run in tests that only parse flags.
 func NewCmd(stdout, stderr io.Writer, runF func(context.Context, *Options) error) *cobra.Command {
 	opts := &Options{Stdout: stdout, Stderr: stderr}
-	d := rendezvous.DefaultConfig()
+	d := rendezvousserver.DefaultConfig()
 	cmd := &cobra.Command{
 		Use:   "ferry-rendezvous [flags]",
 		Short: "The rendezvous server that pairs ferry senders and receivers",

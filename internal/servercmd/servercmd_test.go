@@ -20,6 +20,8 @@ import (
 	"github.com/ferry-dev/ferry/internal/servercmd"
 	"github.com/ferry-dev/ferry/internal/testbin"
 	"github.com/ferry-dev/ferry/rendezvous"
+	"github.com/ferry-dev/ferry/rendezvous/rendezvousclient"
+	"github.com/ferry-dev/ferry/rendezvous/rendezvousserver"
 )
 
 const testTimeout = 60 * time.Second
@@ -106,7 +108,7 @@ func TestServeHealthzAndShutDownOnCancel(t *testing.T) {
 	// A real client gets a slot, and hears why when the server stops.
 	cctx, ccancel := context.WithTimeout(t.Context(), testTimeout)
 	defer ccancel()
-	c, err := rendezvous.Dial(cctx, "ws://"+addr)
+	c, err := rendezvousclient.Dial(cctx, "ws://"+addr)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -235,7 +237,7 @@ func TestFlagsSetConfig(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := got.Config
-	want := rendezvous.Config{
+	want := rendezvousserver.Config{
 		ICEServers:     []rendezvous.ICEServer{{URLs: []string{"stun:127.0.0.1:3478"}}},
 		MaxMessageSize: 2048, MaxMessagesPerSlot: 5, SlotLifetime: 3 * time.Minute, HandshakeTimeout: 4 * time.Second,
 		MaxSlots: 6, SlotsPerIPPerMinute: 7, JoinsPerIPPerMinute: 8, IdleTimeout: 9 * time.Second,
@@ -255,7 +257,7 @@ func TestFlagsSetConfig(t *testing.T) {
 	if err := cmd.Execute(); err != nil {
 		t.Fatal(err)
 	}
-	if got.Listen != servercmd.DefaultListen || got.Config.MaxSlots != rendezvous.DefaultConfig().MaxSlots {
+	if got.Listen != servercmd.DefaultListen || got.Config.MaxSlots != rendezvousserver.DefaultConfig().MaxSlots {
 		t.Fatalf("defaults = %+v", got)
 	}
 }

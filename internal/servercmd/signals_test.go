@@ -15,6 +15,7 @@ import (
 
 	"github.com/ferry-dev/ferry/internal/testbin"
 	"github.com/ferry-dev/ferry/rendezvous"
+	"github.com/ferry-dev/ferry/rendezvous/rendezvousclient"
 )
 
 const restartMessage = "the server is restarting; run the same command again"
@@ -60,10 +61,10 @@ func testCtx(t *testing.T) context.Context {
 }
 
 // meet pairs a new sender and receiver through url.
-func meet(t *testing.T, url string, opts rendezvous.DialOptions) (sender, receiver *rendezvous.Conn) {
+func meet(t *testing.T, url string, opts rendezvousclient.DialOptions) (sender, receiver *rendezvousclient.Conn) {
 	t.Helper()
 	ctx := testCtx(t)
-	sender, err := rendezvous.DialWith(ctx, url, opts)
+	sender, err := rendezvousclient.DialWith(ctx, url, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,7 +73,7 @@ func meet(t *testing.T, url string, opts rendezvous.DialOptions) (sender, receiv
 	if err != nil {
 		t.Fatal(err)
 	}
-	receiver, err = rendezvous.DialWith(ctx, url, opts)
+	receiver, err = rendezvousclient.DialWith(ctx, url, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -87,10 +88,10 @@ func meet(t *testing.T, url string, opts rendezvous.DialOptions) (sender, receiv
 }
 
 // relayBothWays checks that a pair still relays.
-func relayBothWays(t *testing.T, a, b *rendezvous.Conn) {
+func relayBothWays(t *testing.T, a, b *rendezvousclient.Conn) {
 	t.Helper()
 	ctx := testCtx(t)
-	for _, d := range []struct{ from, to *rendezvous.Conn }{{a, b}, {b, a}} {
+	for _, d := range []struct{ from, to *rendezvousclient.Conn }{{a, b}, {b, a}} {
 		if err := d.from.Send(ctx, []byte("sdp")); err != nil {
 			t.Fatalf("Send: %v", err)
 		}
@@ -107,7 +108,7 @@ func TestSIGTERMDrains(t *testing.T) {
 	cmd, out, addr := startBinary(t, "--shutdown-timeout", "2m")
 	url := "ws://" + addr
 	ctx := testCtx(t)
-	waiting, err := rendezvous.Dial(ctx, url)
+	waiting, err := rendezvousclient.Dial(ctx, url)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -115,7 +116,7 @@ func TestSIGTERMDrains(t *testing.T) {
 	if _, err := waiting.Allocate(ctx); err != nil {
 		t.Fatal(err)
 	}
-	sender, receiver := meet(t, url, rendezvous.DialOptions{})
+	sender, receiver := meet(t, url, rendezvousclient.DialOptions{})
 
 	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
@@ -139,11 +140,11 @@ func TestSIGTERMDrains(t *testing.T) {
 // out is told the same and cut; the server still exits 0, with a warning.
 func TestSIGTERMDeadline(t *testing.T) {
 	cmd, out, addr := startBinary(t, "--shutdown-timeout", "500ms")
-	sender, receiver := meet(t, "ws://"+addr, rendezvous.DialOptions{})
+	sender, receiver := meet(t, "ws://"+addr, rendezvousclient.DialOptions{})
 	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
-	for _, c := range []*rendezvous.Conn{sender, receiver} {
+	for _, c := range []*rendezvousclient.Conn{sender, receiver} {
 		_, err := c.Recv(testCtx(t))
 		if !errors.Is(err, rendezvous.ErrUnreachable) || !strings.Contains(err.Error(), restartMessage) {
 			t.Errorf("pair after the deadline: %v, want %q", err, restartMessage)
@@ -171,7 +172,7 @@ func TestSIGHUPReloadsCertificate(t *testing.T) {
 	}
 	ctx := testCtx(t)
 	two := certFiles(t, dir, "ferry test two") // written before the sender connects: it must not matter
-	sender, err := rendezvous.DialWith(ctx, url, rendezvous.DialOptions{HTTPClient: trusting(one)})
+	sender, err := rendezvousclient.DialWith(ctx, url, rendezvousclient.DialOptions{HTTPClient: trusting(one)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -188,7 +189,7 @@ func TestSIGHUPReloadsCertificate(t *testing.T) {
 	if got := servedCert(t, addr); !got.Equal(two) {
 		t.Fatalf("after SIGHUP serves %s, want the second certificate", got.Subject)
 	}
-	receiver, err := rendezvous.DialWith(ctx, url, rendezvous.DialOptions{HTTPClient: trusting(two)})
+	receiver, err := rendezvousclient.DialWith(ctx, url, rendezvousclient.DialOptions{HTTPClient: trusting(two)})
 	if err != nil {
 		t.Fatal(err)
 	}

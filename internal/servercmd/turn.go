@@ -16,6 +16,7 @@ import (
 
 	"github.com/ferry-dev/ferry/relay"
 	"github.com/ferry-dev/ferry/rendezvous"
+	"github.com/ferry-dev/ferry/rendezvous/rendezvousserver"
 )
 
 // TURNOptions are the flags for TURN: servers offered to clients with minted
@@ -45,7 +46,7 @@ func addTURNFlags(cmd *cobra.Command, o *TURNOptions) {
 	f := cmd.Flags()
 	f.StringArrayVar(&o.URLs, "turn", nil, "TURN server URL offered to clients with short-lived credentials, e.g. turn:turn.example.com:3478 (repeatable; needs --turn-secret)")
 	f.StringVar(&o.Secret, "turn-secret", "", "secret shared with the TURN servers (coturn's static-auth-secret) to mint credentials; better set as "+EnvName("turn-secret")+", out of the process list; with only --turn-listen a random one is made")
-	f.DurationVar(&o.TTL, "turn-ttl", rendezvous.DefaultTURNTTL, "how long minted TURN credentials stay valid for starting a relayed session; keep it above --slot-lifetime")
+	f.DurationVar(&o.TTL, "turn-ttl", rendezvousserver.DefaultTURNTTL, "how long minted TURN credentials stay valid for starting a relayed session; keep it above --slot-lifetime")
 	f.StringVar(&o.Listen, "turn-listen", "", "run a STUN/TURN server on this UDP address, e.g. :3478, and offer it to clients")
 	f.StringVar(&o.PublicIP, "turn-public-ip", "", "IPv4 address clients reach --turn-listen at, on which relay addresses are advertised (default: the --turn-listen host)")
 	f.StringVar(&o.Ports, "turn-ports", fmt.Sprintf("%d-%d", relay.DefaultMinPort, relay.DefaultMaxPort), "UDP port range of relay addresses, MIN-MAX")
@@ -194,8 +195,8 @@ func parseRate(flag, s string) (int64, error) {
 // startTURN starts the embedded relay when --turn-listen is set, and puts the
 // TURN servers and the embedded STUN server into cfg. The caller closes the
 // returned relay (nil without --turn-listen).
-func startTURN(ctx context.Context, o *TURNOptions, cfg *rendezvous.Config, logger *slog.Logger) (*relay.Server, error) {
-	cfg.TURN = rendezvous.TURN{URLs: o.URLs, Secret: o.Secret, TTL: o.TTL}
+func startTURN(ctx context.Context, o *TURNOptions, cfg *rendezvousserver.Config, logger *slog.Logger) (*relay.Server, error) {
+	cfg.TURN = rendezvousserver.TURN{URLs: o.URLs, Secret: o.Secret, TTL: o.TTL}
 	// The flags give both durations (their defaults included).
 	if wait := cfg.SlotLifetime + cfg.HandshakeTimeout; (len(o.URLs) > 0 || o.Listen != "") && o.TTL < wait {
 		logger.Warn("--turn-ttl is shorter than a sender may wait for its receiver: the relay will refuse the credentials of senders whose receivers come late",

@@ -12,7 +12,8 @@ import (
 	"github.com/pion/turn/v5"
 
 	"github.com/ferry-dev/ferry/internal/servercmd"
-	"github.com/ferry-dev/ferry/rendezvous"
+	"github.com/ferry-dev/ferry/rendezvous/rendezvousclient"
+	"github.com/ferry-dev/ferry/rendezvous/turncreds"
 )
 
 func TestTURNUsageErrors(t *testing.T) {
@@ -71,7 +72,7 @@ func TestEmbeddedRelayIsOffered(t *testing.T) {
 
 	cctx, ccancel := context.WithTimeout(t.Context(), testTimeout)
 	defer ccancel()
-	c, err := rendezvous.Dial(cctx, "ws://"+addr)
+	c, err := rendezvousclient.Dial(cctx, "ws://"+addr)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -85,11 +86,11 @@ func TestEmbeddedRelayIsOffered(t *testing.T) {
 	if len(tu.URLs) != 2 || !strings.HasPrefix(tu.URLs[0], "turn:127.0.0.1:") || tu.URLs[1] != "turn:203.0.113.9:3478" {
 		t.Fatalf("TURN URLs %v: want the embedded relay, then --turn", tu.URLs)
 	}
-	expiry, _, err := rendezvous.ParseTURNUsername(tu.Username)
+	expiry, _, err := turncreds.ParseUsername(tu.Username)
 	if err != nil || time.Until(expiry) > 10*time.Minute || time.Until(expiry) < 9*time.Minute {
 		t.Errorf("username %q: want one that expires in --turn-ttl 10m (%v)", tu.Username, err)
 	}
-	if tu.Credential != rendezvous.TURNPassword("shared", tu.Username) {
+	if tu.Credential != turncreds.Password("shared", tu.Username) {
 		t.Errorf("credential not minted with --turn-secret")
 	}
 

@@ -8,24 +8,24 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ferry-dev/ferry/rendezvous"
+	"github.com/ferry-dev/ferry/rendezvous/rendezvousserver"
 )
 
 // Server is a running test server.
 type Server struct {
-	URL        string // ws://127.0.0.1:PORT, to give to rendezvous.Dial
+	URL        string // ws://127.0.0.1:PORT, to give to rendezvousclient.Dial
 	HTTPURL    string // http://127.0.0.1:PORT, for /healthz and friends
-	Rendezvous *rendezvous.Server
+	Rendezvous *rendezvousserver.Server
 }
 
 // Start runs a rendezvous server with cfg on 127.0.0.1 until the test ends.
 // It logs to logger, or to the test's output when logger is nil.
-func Start(t testing.TB, logger *slog.Logger, cfg rendezvous.Config) *Server {
+func Start(t testing.TB, logger *slog.Logger, cfg rendezvousserver.Config) *Server {
 	t.Helper()
 	if logger == nil {
 		logger = slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
-	rz := rendezvous.NewServer(logger, cfg)
+	rz := rendezvousserver.New(logger, cfg)
 	hs := httptest.NewServer(rz)
 	t.Cleanup(func() {
 		_ = rz.Close()

@@ -1,6 +1,0 @@
-//go:build !unix
-
-package rendezvous
-
-// openFileLimit: no such limit to read here.
-func openFileLimit() (int, bool) { return 0, false }
