@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ferry-dev/ferry/internal/rendezvousmetrics"
 	"github.com/ferry-dev/ferry/internal/testbin"
 	"github.com/ferry-dev/ferry/rendezvous/rendezvousserver"
 )
@@ -19,13 +20,14 @@ import (
 // the clients count too, so a client-side leak fails the check as well.
 func startServer(t testing.TB, cfg rendezvousserver.Config) Target {
 	t.Helper()
-	cfg.PublicMetrics = true // the probe reads them from the server's own port
+	metrics := rendezvousmetrics.New()
+	cfg.Metrics = metrics
 	rz := rendezvousserver.New(nil, cfg)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := &http.Server{Handler: rz, ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: metrics.Public(rz), ReadHeaderTimeout: 10 * time.Second} // the probe reads /metrics from the server's own port
 	go func() { _ = srv.Serve(ln) }()
 	t.Cleanup(func() {
 		_ = srv.Close()

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/ferry-dev/ferry/internal/rendezvousmetrics"
 	"github.com/ferry-dev/ferry/rendezvous/rendezvousserver"
 )
 
@@ -60,10 +61,10 @@ func withTLS(ctx context.Context, ln net.Listener, opts *Options, logger *slog.L
 	return tls.NewListener(ln, certs.tlsConfig()), nil
 }
 
-// serveMetrics serves rz's metrics on --metrics-listen (if set) until the
+// serveMetrics serves the metrics on --metrics-listen (if set) until the
 // returned stop is called, with the same timeouts and per-address limit as
 // the public listener and at most metricsMaxConns connections.
-func serveMetrics(ctx context.Context, opts *Options, rz *rendezvousserver.Server, logger *slog.Logger) (stop func(), err error) {
+func serveMetrics(ctx context.Context, opts *Options, rz *rendezvousserver.Server, metrics *rendezvousmetrics.Metrics, logger *slog.Logger) (stop func(), err error) {
 	if opts.MetricsListen == "" {
 		return func() {}, nil
 	}
@@ -80,7 +81,7 @@ func serveMetrics(ctx context.Context, opts *Options, rz *rendezvousserver.Serve
 		return nil, err
 	}
 	mux := http.NewServeMux()
-	mux.Handle("GET /metrics", rz.MetricsHandler())
+	mux.Handle("GET /metrics", metrics.Handler())
 	srv := rendezvousserver.NewHTTPServer(mux, limits, httpErrorLog(logger))
 	go func() { _ = srv.Serve(lln) }()
 	logger.Info("metrics listening", "addr", ln.Addr().String(), "path", "/metrics")

@@ -59,7 +59,7 @@ func TestEnvironmentSetsFlags(t *testing.T) {
 	if len(o.Config.TrustedProxies) != 2 || o.Config.TrustedProxies[0] != want[0] || o.Config.TrustedProxies[1] != want[1] {
 		t.Errorf("trusted proxies %v, want %v", o.Config.TrustedProxies, want)
 	}
-	if o.Config.PublicMetrics {
+	if o.PublicMetrics {
 		t.Error("/metrics is on the public listener without --metrics-public")
 	}
 	if o.HTTP.ConnsPerIP != 5 || o.HTTP.IdleTimeout != 7*time.Second {

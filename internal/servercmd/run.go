@@ -10,6 +10,7 @@ import (
 	"net/http"
 
 	"github.com/ferry-dev/ferry/internal/buildinfo"
+	"github.com/ferry-dev/ferry/internal/rendezvousmetrics"
 	"github.com/ferry-dev/ferry/rendezvous"
 	"github.com/ferry-dev/ferry/rendezvous/rendezvousserver"
 )
@@ -33,9 +34,12 @@ func run(ctx context.Context, opts *Options) error {
 	if relaySrv != nil {
 		defer relaySrv.Close()
 	}
-	rz := rendezvousserver.New(logger, opts.Config)
+	metrics := rendezvousmetrics.New()
+	cfg := opts.Config
+	cfg.Metrics = metrics
+	rz := rendezvousserver.New(logger, cfg)
 	if relaySrv != nil {
-		if err := rz.RegisterMetrics(relayCollector{relaySrv}); err != nil {
+		if err := metrics.Register(relayCollector{relaySrv}); err != nil {
 			_ = ln.Close()
 			return err
 		}
@@ -54,16 +58,20 @@ func run(ctx context.Context, opts *Options) error {
 		return err
 	}
 	ln = tlsLn
-	stopMetrics, err := serveMetrics(ctx, opts, rz, logger)
+	stopMetrics, err := serveMetrics(ctx, opts, rz, metrics, logger)
 	if err != nil {
 		_ = ln.Close()
 		return err
 	}
 	defer stopMetrics()
-	srv := rendezvousserver.NewHTTPServer(rz, limits, httpErrorLog(logger))
+	var handler http.Handler = rz
+	if opts.PublicMetrics {
+		handler = metrics.Public(rz)
+	}
+	srv := rendezvousserver.NewHTTPServer(handler, limits, httpErrorLog(logger))
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
-	cfg := rz.Config()
+	cfg = rz.Config()
 	logger.Info("listening",
 		"addr", ln.Addr().String(),
 		"endpoint", rendezvous.WSPath,
@@ -83,9 +91,9 @@ func run(ctx context.Context, opts *Options) error {
 		"http_idle_timeout", limits.IdleTimeout,
 		"tcp_conns_per_ip", limits.ConnsPerIP,
 		"max_tcp_conns", limits.MaxConns,
-		"metrics_public", cfg.PublicMetrics,
+		"metrics_public", opts.PublicMetrics,
 	)
-	if opts.MetricsListen == "" && !cfg.PublicMetrics {
+	if opts.MetricsListen == "" && !opts.PublicMetrics {
 		logger.Info("metrics not served: give --metrics-listen ADDR, e.g. 127.0.0.1:9339")
 	}
 

@@ -40,6 +40,7 @@ type Options struct {
 	// Production (ops.go): TLS, reverse proxies, metrics, graceful restarts.
 	TLSCert, TLSKey string
 	MetricsListen   string
+	PublicMetrics   bool                        // --metrics-public: GET /metrics on --listen too
 	HTTP            rendezvousserver.HTTPLimits // --http-timeout, --http-idle-timeout, --tcp-conns-per-ip, --max-tcp-conns
 	TrustedProxies  []string
 	ShutdownTimeout time.Duration

@@ -65,12 +65,9 @@ type Config struct {
 	// names the client (--trusted-proxy). Per-IP limits and logs use the TCP
 	// peer's address unless it is in one of these (see clientip.go).
 	TrustedProxies []netip.Prefix
-	// PublicMetrics serves GET /metrics on the server's own handler, next to
-	// the websocket endpoint (--metrics-public). Off by default: metrics tell
-	// anyone how busy the server is and what it refuses, so they are served
-	// only where the caller mounts MetricsHandler (--metrics-listen), and
-	// never by the embedded server of ferry send.
-	PublicMetrics bool
+	// Metrics counts what the server does (connections, slots, pairings,
+	// limits hit). Nil counts nothing.
+	Metrics Metrics
 }
 
 // DefaultConfig returns the defaults that a zero Config field stands for.

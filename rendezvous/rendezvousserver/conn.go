@@ -102,8 +102,7 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 	s.lim.conns.inc(c.key)
 	s.wg.Add(1)
 	s.conns[c] = struct{}{}
-	s.metrics.connsOpen.Inc()
-	s.metrics.connsTotal.Inc()
+	s.metrics.ConnOpened()
 	// The idle clock starts once the welcome is on its way (and no message
 	// from c can have been handled before it).
 	c.writeMu.Lock()

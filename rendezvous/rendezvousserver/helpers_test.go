@@ -5,11 +5,13 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/ferry-dev/ferry/internal/rendezvousmetrics"
 	"github.com/ferry-dev/ferry/rendezvous/rendezvousclient"
 	"github.com/ferry-dev/ferry/rendezvous/rendezvousserver"
 	"github.com/ferry-dev/ferry/rendezvous/rendezvoustest"
@@ -103,13 +105,27 @@ func (w *logWatch) waitFor(t *testing.T, n int, msg string, kv ...string) {
 	}
 }
 
-// start runs a server with cfg and returns it and its log. Its /metrics are
-// on its own port (PublicMetrics), for scrape; TestMetricsNotPublic checks
-// the default.
+// start runs a server with cfg and returns it and its log. It counts in
+// Prometheus, served on its own port (as with --metrics-public), for scrape;
+// TestMetricsNotPublic checks that the server itself serves no /metrics.
 func start(t *testing.T, cfg rendezvousserver.Config) (*rendezvoustest.Server, *logWatch) {
 	w := newLogWatch(t)
-	cfg.PublicMetrics = true
-	return rendezvoustest.Start(t, slog.New(w), cfg), w
+	m := rendezvousmetrics.New()
+	cfg.Metrics = m
+	rz := rendezvousserver.New(slog.New(w), cfg)
+	hs := httptest.NewServer(m.Public(rz))
+	t.Cleanup(func() {
+		_ = rz.Close()
+		hs.Close()
+	})
+	return &rendezvoustest.Server{URL: "ws://" + strings.TrimPrefix(hs.URL, "http://"), HTTPURL: hs.URL, Rendezvous: rz}, w
+}
+
+// newServer returns a server with cfg that counts in m, logging to the test.
+func newServer(t *testing.T, cfg rendezvousserver.Config) (*rendezvousserver.Server, *rendezvousmetrics.Metrics) {
+	m := rendezvousmetrics.New()
+	cfg.Metrics = m
+	return rendezvousserver.New(slog.New(newLogWatch(t)), cfg), m
 }
 
 func dial(t *testing.T, url string) *rendezvousclient.Conn {

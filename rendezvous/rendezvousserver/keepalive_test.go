@@ -2,7 +2,6 @@ package rendezvousserver_test
 
 import (
 	"context"
-	"log/slog"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -17,9 +16,9 @@ import (
 // TestPingsRepeat: the server keeps pinging a waiting client (from timers,
 // not a goroutine per client), and a client that answers stays connected.
 func TestPingsRepeat(t *testing.T) {
-	rz := rendezvousserver.New(slog.New(newLogWatch(t)), rendezvousserver.Config{PublicMetrics: true})
+	rz, m := newServer(t, rendezvousserver.Config{})
 	rendezvousserver.SetPingInterval(rz, 20*time.Millisecond)
-	hs := httptest.NewServer(rz)
+	hs := httptest.NewServer(m.Public(rz))
 	t.Cleanup(func() { _ = rz.Close(); hs.Close() })
 
 	pings := make(chan struct{}, 100)

@@ -11,8 +11,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-
 	"github.com/ferry-dev/ferry/internal/logsample"
 )
 
@@ -120,12 +118,14 @@ func MaxConnsForFileLimit(reserve int) int {
 // admits at most l.ConnsPerIP connections per address and l.MaxConns in all:
 // a connection over either is closed at once, before anything is read from
 // it, counted and logged (a warning naming the flag, sampled: see
-// Server.logs). name labels its metrics ("public", "metrics"):
-// ferry_rendezvous_tcp_connections_open and
-// ferry_rendezvous_tcp_connections_refused_total{reason="per_ip"|"total"}.
+// Server.logs). name names the listener in its counters (Metrics.Listener):
+// "public", "metrics".
 func (s *Server) LimitListener(ln net.Listener, name string, l HTTPLimits) (net.Listener, error) {
 	l = l.withDefaults()
-	labels := prometheus.Labels{"listener": name}
+	m, err := s.metrics.Listener(name)
+	if err != nil {
+		return nil, fmt.Errorf("listener %s: %w", name, err)
+	}
 	cl := &connLimiter{
 		Listener: ln,
 		perIP:    l.ConnsPerIP,
@@ -134,29 +134,15 @@ func (s *Server) LimitListener(ln net.Listener, name string, l HTTPLimits) (net.
 		logs:     s.logs,
 		name:     name,
 		byKey:    make(map[string]int),
-		openG: prometheus.NewGauge(prometheus.GaugeOpts{
-			Name:        metricsPrefix + "tcp_connections_open",
-			Help:        "TCP connections open now on a listener (plain HTTP, websockets, TLS handshakes), as admitted by --tcp-conns-per-ip and --max-tcp-conns.",
-			ConstLabels: labels,
-		}),
-		refused: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name:        metricsPrefix + "tcp_connections_refused_total",
-			Help:        "TCP connections closed at once on accept: per_ip (over --tcp-conns-per-ip) or total (over --max-tcp-conns).",
-			ConstLabels: labels,
-		}, []string{"reason"}),
-	}
-	for _, r := range []string{refusedPerIP, refusedTotal} {
-		cl.refused.WithLabelValues(r)
-	}
-	if err := s.RegisterMetrics(cl.openG, cl.refused); err != nil {
-		return nil, fmt.Errorf("listener %s: %w", name, err)
+		metrics:  m,
 	}
 	return cl, nil
 }
 
+// The reasons of ListenerMetrics.ConnRefused.
 const (
-	refusedPerIP = "per_ip"
-	refusedTotal = "total"
+	RefusedPerIP = "per_ip" // over HTTPLimits.ConnsPerIP (--tcp-conns-per-ip)
+	RefusedTotal = "total"  // over HTTPLimits.MaxConns (--max-tcp-conns)
 )
 
 type connLimiter struct {
@@ -165,8 +151,7 @@ type connLimiter struct {
 	exempt       func(netip.Addr) bool
 	logs         *logsample.Sampler
 	name         string
-	openG        prometheus.Gauge
-	refused      *prometheus.CounterVec
+	metrics      ListenerMetrics
 
 	mu    sync.Mutex
 	open  int
@@ -199,24 +184,24 @@ func (l *connLimiter) admit(c net.Conn) net.Conn {
 	defer l.mu.Unlock()
 	switch {
 	case l.open >= l.total:
-		l.refuse(refusedTotal, ip, fmt.Sprintf("%d TCP connections open on this listener, the most allowed (server flag --max-tcp-conns; the default follows the open-file limit, ulimit -n)", l.open))
+		l.refuse(RefusedTotal, ip, fmt.Sprintf("%d TCP connections open on this listener, the most allowed (server flag --max-tcp-conns; the default follows the open-file limit, ulimit -n)", l.open))
 		return nil
 	case key != "" && l.byKey[key] >= l.perIP:
-		l.refuse(refusedPerIP, ip, fmt.Sprintf("%d TCP connections open from %s, the most allowed per address (server flag --tcp-conns-per-ip)", l.byKey[key], key))
+		l.refuse(RefusedPerIP, ip, fmt.Sprintf("%d TCP connections open from %s, the most allowed per address (server flag --tcp-conns-per-ip)", l.byKey[key], key))
 		return nil
 	}
 	l.open++
 	if key != "" {
 		l.byKey[key]++
 	}
-	l.openG.Inc()
+	l.metrics.ConnOpened()
 	return &limitedConn{Conn: c, l: l, key: key}
 }
 
 // refuse counts a refused connection and warns (sampled per reason); the
 // caller holds l.mu.
 func (l *connLimiter) refuse(reason string, ip netip.Addr, why string) {
-	l.refused.WithLabelValues(reason).Inc()
+	l.metrics.ConnRefused(reason)
 	l.logs.Log(context.Background(), slog.LevelWarn, "tcp "+l.name+" "+reason, "refused TCP connection", "listener", l.name, "reason", reason, "ip", ip.String(), "why", why)
 }
 
@@ -231,7 +216,7 @@ func (l *connLimiter) release(key string) {
 			delete(l.byKey, key)
 		}
 	}
-	l.openG.Dec()
+	l.metrics.ConnClosed()
 }
 
 // limitedConn is an admitted connection; closing it frees its place.

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -18,6 +17,7 @@ import (
 
 	"github.com/coder/websocket"
 
+	"github.com/ferry-dev/ferry/internal/rendezvousmetrics"
 	"github.com/ferry-dev/ferry/internal/testcert"
 	"github.com/ferry-dev/ferry/rendezvous"
 	"github.com/ferry-dev/ferry/rendezvous/rendezvousserver"
@@ -73,20 +73,20 @@ func healthz(c net.Conn, br *bufio.Reader) (int, error) {
 	return resp.StatusCode, nil
 }
 
-// metricsOf is rz's metrics text.
-func metricsOf(rz *rendezvousserver.Server) string {
+// metricsOf is m's metrics text.
+func metricsOf(m *rendezvousmetrics.Metrics) string {
 	rec := httptest.NewRecorder()
-	rz.MetricsHandler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+	m.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
 	return rec.Body.String()
 }
 
-// wantMetric polls rz's metrics until they hold line.
-func wantMetric(t *testing.T, rz *rendezvousserver.Server, line string) {
+// wantMetric polls m until it holds line.
+func wantMetric(t *testing.T, m *rendezvousmetrics.Metrics, line string) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
-	for !strings.Contains(metricsOf(rz), line+"\n") {
+	for !strings.Contains(metricsOf(m), line+"\n") {
 		if time.Now().After(deadline) {
-			t.Fatalf("metrics never showed %q:\n%s", line, metricsOf(rz))
+			t.Fatalf("metrics never showed %q:\n%s", line, metricsOf(m))
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
@@ -96,7 +96,7 @@ func wantMetric(t *testing.T, rz *rendezvousserver.Server, line string) {
 // the next is closed unanswered, and counted, while another address is
 // served; a closed connection frees its place.
 func TestConnsPerAddress(t *testing.T) {
-	rz := rendezvousserver.New(slog.New(newLogWatch(t)), rendezvousserver.Config{})
+	rz, m := newServer(t, rendezvousserver.Config{})
 	addr := limitedServer(t, rz, rendezvousserver.HTTPLimits{ConnsPerIP: 3}, nil)
 	var held []net.Conn
 	for i := range 3 {
@@ -114,11 +114,11 @@ func TestConnsPerAddress(t *testing.T) {
 	if code, err := healthz(other, bufio.NewReader(other)); code != 200 {
 		t.Fatalf("another address: /healthz %d, %v", code, err)
 	}
-	wantMetric(t, rz, `ferry_rendezvous_tcp_connections_refused_total{listener="public",reason="per_ip"} 1`)
-	wantMetric(t, rz, `ferry_rendezvous_tcp_connections_open{listener="public"} 4`)
+	wantMetric(t, m, `ferry_rendezvous_tcp_connections_refused_total{listener="public",reason="per_ip"} 1`)
+	wantMetric(t, m, `ferry_rendezvous_tcp_connections_open{listener="public"} 4`)
 
 	_ = held[0].Close()
-	wantMetric(t, rz, `ferry_rendezvous_tcp_connections_open{listener="public"} 3`)
+	wantMetric(t, m, `ferry_rendezvous_tcp_connections_open{listener="public"} 3`)
 	again := tcpFrom(t, "127.0.0.3", addr)
 	if code, err := healthz(again, bufio.NewReader(again)); code != 200 {
 		t.Fatalf("after one closed: /healthz %d, %v", code, err)
@@ -127,7 +127,7 @@ func TestConnsPerAddress(t *testing.T) {
 
 // TestConnsTotal: at most MaxConns connections in all, whatever the address.
 func TestConnsTotal(t *testing.T) {
-	rz := rendezvousserver.New(slog.New(newLogWatch(t)), rendezvousserver.Config{})
+	rz, m := newServer(t, rendezvousserver.Config{})
 	addr := limitedServer(t, rz, rendezvousserver.HTTPLimits{ConnsPerIP: 10, MaxConns: 3}, nil)
 	for i := range 3 {
 		c := tcpFrom(t, fmt.Sprintf("127.0.1.%d", i+1), addr)
@@ -139,12 +139,12 @@ func TestConnsTotal(t *testing.T) {
 	if code, err := healthz(over, bufio.NewReader(over)); err == nil {
 		t.Fatalf("a connection over MaxConns got /healthz %d", code)
 	}
-	wantMetric(t, rz, `ferry_rendezvous_tcp_connections_refused_total{listener="public",reason="total"} 1`)
+	wantMetric(t, m, `ferry_rendezvous_tcp_connections_refused_total{listener="public",reason="total"} 1`)
 }
 
 // TestConnsFromTrustedProxyNotCapped: a reverse proxy carries many clients.
 func TestConnsFromTrustedProxyNotCapped(t *testing.T) {
-	rz := rendezvousserver.New(slog.New(newLogWatch(t)), rendezvousserver.Config{
+	rz, _ := newServer(t, rendezvousserver.Config{
 		TrustedProxies: []netip.Prefix{netip.MustParsePrefix("127.0.2.1/32")},
 	})
 	addr := limitedServer(t, rz, rendezvousserver.HTTPLimits{ConnsPerIP: 2}, nil)
@@ -184,7 +184,7 @@ func TestHTTPTimeoutsCutQuietConnections(t *testing.T) {
 				}
 				tlsCfg = &tls.Config{Certificates: []tls.Certificate{cert}}
 			}
-			rz := rendezvousserver.New(slog.New(newLogWatch(t)), rendezvousserver.Config{})
+			rz, m := newServer(t, rendezvousserver.Config{})
 			limits := rendezvousserver.HTTPLimits{Timeout: 300 * time.Millisecond, IdleTimeout: 300 * time.Millisecond}
 			addr := limitedServer(t, rz, limits, tlsCfg)
 			dial := func() net.Conn {
@@ -211,11 +211,11 @@ func TestHTTPTimeoutsCutQuietConnections(t *testing.T) {
 				t.Fatal(err)
 			}
 			silent := tcpFrom(t, "127.0.0.1", addr) // not even a TLS handshake
-			wantMetric(t, rz, `ferry_rendezvous_tcp_connections_open{listener="public"} 4`)
+			wantMetric(t, m, `ferry_rendezvous_tcp_connections_open{listener="public"} 4`)
 			for what, c := range map[string]net.Conn{"keep-alive": keepAlive, "no body": noBody, "half a header": halfHeader, "silent": silent} {
 				closedWithin(t, what, c, 5*time.Second)
 			}
-			wantMetric(t, rz, `ferry_rendezvous_tcp_connections_open{listener="public"} 0`)
+			wantMetric(t, m, `ferry_rendezvous_tcp_connections_open{listener="public"} 0`)
 		})
 	}
 }
@@ -224,7 +224,7 @@ func TestHTTPTimeoutsCutQuietConnections(t *testing.T) {
 // HTTP read and write timeouts; it lives by the server's pings and idle
 // timeout. It stays up for many times the HTTP timeout and still works.
 func TestWebsocketOutlivesHTTPTimeouts(t *testing.T) {
-	rz := rendezvousserver.New(slog.New(newLogWatch(t)), rendezvousserver.Config{})
+	rz, m := newServer(t, rendezvousserver.Config{})
 	rendezvousserver.SetPingInterval(rz, 50*time.Millisecond)
 	limits := rendezvousserver.HTTPLimits{Timeout: 100 * time.Millisecond, IdleTimeout: 100 * time.Millisecond}
 	addr := limitedServer(t, rz, limits, nil)
@@ -265,7 +265,7 @@ func TestWebsocketOutlivesHTTPTimeouts(t *testing.T) {
 			t.Fatalf("only %d pings", n)
 		}
 	}
-	wantMetric(t, rz, `ferry_rendezvous_connections_open 1`)
+	wantMetric(t, m, `ferry_rendezvous_connections_open 1`)
 	if err := ws.Write(ctx, websocket.MessageText, []byte(`{"type":"allocate"}`)); err != nil {
 		t.Fatalf("write after %s: %v", time.Since(start), err)
 	}

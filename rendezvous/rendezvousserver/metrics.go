@@ -1,35 +1,73 @@
 package rendezvousserver
 
 import (
-	"fmt"
-	"net/http"
+	"maps"
+	"slices"
 
 	"github.com/ferry-dev/ferry/rendezvous"
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
-// The server's metrics, in the Prometheus text format on GET /metrics (or
-// wherever MetricsHandler is mounted). All names start with metricsPrefix;
-// the Go runtime's go_* and the process's process_* metrics (RSS, open file
-// descriptors) come with them.
-//
-//	ferry_rendezvous_connections_open                 gauge    websocket connections open now
-//	ferry_rendezvous_connections_total                counter  websocket connections accepted
-//	ferry_rendezvous_slots{state}                     gauge    codes in use: state waiting (a sender, no receiver yet) or paired
-//	ferry_rendezvous_pairings_total                   counter  pairings that succeeded: the PAKE ran and the sender went on (slots.go, successMessages)
-//	ferry_rendezvous_pairings_failed_total{reason}    counter  codes that did not lead to a finished pairing, by reason (pairingFailReasons)
-//	ferry_rendezvous_signaling_messages_total         counter  relay messages passed between the two sides
-//	ferry_rendezvous_signaling_bytes_total            counter  bytes of those messages (their sealed bodies)
-//	ferry_rendezvous_limit_rejections_total{limit}    counter  clients stopped by a limit, labelled by its flag
-//	ferry_rendezvous_version_mismatches_total{client} counter  clients of another protocol version: client older or newer
+// Metrics counts what a server does (Config.Metrics). The server calls it as
+// things happen, never by scanning its state, from many goroutines and
+// sometimes while it holds its own lock: a method must be quick and must not
+// call the server. A nil Config.Metrics counts nothing, so that a program
+// embedding the server (ferry send) links no metrics library;
+// ferry-rendezvous counts in Prometheus (internal/rendezvousmetrics).
+type Metrics interface {
+	// ConnOpened: a websocket connection was accepted. ConnClosed: it ended.
+	ConnOpened()
+	ConnClosed()
+	// SlotWaiting: a sender waits under a new slot. SlotPaired: a receiver
+	// joined a waiting slot. SlotFreed: a slot, waiting or paired, is free.
+	SlotWaiting()
+	SlotPaired()
+	SlotFreed(paired bool)
+	// PairingSucceeded: the receiver knew the code's words (the sender went
+	// on after the PAKE's key confirmation: slots.go, successMessages).
+	PairingSucceeded()
+	// PairingFailed: a code did not lead to a successful pairing; reason is
+	// one of PairingFailReasons.
+	PairingFailed(reason string)
+	// Relayed: a relay message passed from one side of a pair to the other;
+	// bytes is the size of its (sealed) body.
+	Relayed(bytes int)
+	// LimitHit: a client was stopped by the limit named limit, one of
+	// LimitNames.
+	LimitHit(limit string)
+	// VersionMismatch: a client of another protocol version was turned away;
+	// client is ClientOlder or ClientNewer.
+	VersionMismatch(client string)
+	// Listener returns the counters of a listener from LimitListener, named
+	// name ("public", "metrics"); an error refuses the listener.
+	Listener(name string) (ListenerMetrics, error)
+}
 
-const metricsPrefix = "ferry_rendezvous_"
+// ListenerMetrics counts the TCP connections of one listener (LimitListener).
+type ListenerMetrics interface {
+	// ConnOpened: a connection was admitted. ConnClosed: it was closed.
+	ConnOpened()
+	ConnClosed()
+	// ConnRefused: a connection was closed at once, over a limit: reason is
+	// RefusedPerIP or RefusedTotal.
+	ConnRefused(reason string)
+}
 
-// Reasons of ferry_rendezvous_pairings_failed_total. A pair that succeeded
-// and then hit handshake-timeout or max-messages-per-slot is also in
-// pairings_total; the other reasons are codes that never succeeded.
+// The values of VersionMismatch's client.
+const (
+	ClientOlder = "older"
+	ClientNewer = "newer"
+)
+
+// PairingFailReasons are the reasons Metrics.PairingFailed is called with.
+func PairingFailReasons() []string { return slices.Clone(pairingFailReasons) }
+
+// LimitNames are the limits Metrics.LimitHit is called with, sorted.
+func LimitNames() []string { return slices.Sorted(maps.Values(limitNames)) }
+
+// pairingFailReasons are the reasons of Metrics.PairingFailed. A pair that
+// succeeded and then hit handshake-timeout or max-messages-per-slot was also
+// counted by PairingSucceeded; the other reasons are codes that never
+// succeeded.
 var pairingFailReasons = []string{
 	failNoSuchSlot, failSlotUsed, failAbandoned, failLeftBeforePAKE, failWrongCode,
 	limitNames[rendezvous.CodeLimitFailedJoins], limitNames[rendezvous.CodeLimitSlotLifetime],
@@ -45,7 +83,8 @@ const (
 	failShuttingDown   = "shutting_down"    // the server stopped first
 )
 
-// limitNames are the limit labels: the limits' flags without dashes.
+// limitNames name the limits of Metrics.LimitHit: their flags, dashes as
+// underscores.
 var limitNames = map[string]string{
 	rendezvous.CodeTooLarge:          "max_message_size",
 	rendezvous.CodeLimitMessages:     "max_messages_per_slot",
@@ -61,117 +100,31 @@ var limitNames = map[string]string{
 	rendezvous.CodeLimitBytes:        "max_bytes_per_slot",
 }
 
-// metrics are the server's counters; the server updates them as things
-// happen (never by scanning its state at scrape time).
-type metrics struct {
-	registry *prometheus.Registry
-
-	connsOpen       prometheus.Gauge
-	connsTotal      prometheus.Counter
-	waiting         prometheus.Gauge
-	paired          prometheus.Gauge
-	pairings        prometheus.Counter
-	pairingsFailed  *prometheus.CounterVec
-	messages        prometheus.Counter
-	bytes           prometheus.Counter
-	limitRejections *prometheus.CounterVec
-	versionMismatch *prometheus.CounterVec
-}
-
-func newMetrics() *metrics {
-	m := &metrics{
-		registry: prometheus.NewRegistry(),
-		connsOpen: prometheus.NewGauge(prometheus.GaugeOpts{
-			Name: metricsPrefix + "connections_open",
-			Help: "Websocket connections open now.",
-		}),
-		connsTotal: prometheus.NewCounter(prometheus.CounterOpts{
-			Name: metricsPrefix + "connections_total",
-			Help: "Websocket connections accepted since the server started.",
-		}),
-		pairings: prometheus.NewCounter(prometheus.CounterOpts{
-			Name: metricsPrefix + "pairings_total",
-			Help: "Pairings that succeeded: the receiver knew the code's words (the sender went on after the PAKE's key confirmation).",
-		}),
-		pairingsFailed: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: metricsPrefix + "pairings_failed_total",
-			Help: "Codes that did not lead to a successful pairing, by reason: no_such_slot, slot_used, abandoned (the sender left first), left_before_pake (paired, then one side left before the receiver's key share), wrong_code (the PAKE failed: a wrong code or a guess), failed_joins_per_ip (a join refused: its address ended too many waits), shutting_down, or the limit that ended them.",
-		}, []string{"reason"}),
-		messages: prometheus.NewCounter(prometheus.CounterOpts{
-			Name: metricsPrefix + "signaling_messages_total",
-			Help: "Signaling (relay) messages passed from one side of a pair to the other.",
-		}),
-		bytes: prometheus.NewCounter(prometheus.CounterOpts{
-			Name: metricsPrefix + "signaling_bytes_total",
-			Help: "Bytes of the sealed bodies of those signaling messages.",
-		}),
-		limitRejections: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: metricsPrefix + "limit_rejections_total",
-			Help: "Clients stopped by a server limit, labelled by the limit's flag (dashes as underscores).",
-		}, []string{"limit"}),
-		versionMismatch: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: metricsPrefix + "version_mismatches_total",
-			Help: "Clients turned away because they speak another protocol version: client older or newer than the server.",
-		}, []string{"client"}),
-	}
-	slots := prometheus.NewGaugeVec(prometheus.GaugeOpts{
-		Name: metricsPrefix + "slots",
-		Help: "Codes in use now: waiting (a sender, no receiver yet) or paired.",
-	}, []string{"state"})
-	m.waiting = slots.WithLabelValues("waiting")
-	m.paired = slots.WithLabelValues("paired")
-	// Every label value shows from the start, so that rates work from zero.
-	for _, r := range pairingFailReasons {
-		m.pairingsFailed.WithLabelValues(r)
-	}
-	for _, l := range limitNames {
-		m.limitRejections.WithLabelValues(l)
-	}
-	m.versionMismatch.WithLabelValues("older")
-	m.versionMismatch.WithLabelValues("newer")
-	m.registry.MustRegister(
-		collectors.NewGoCollector(),
-		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		m.connsOpen, m.connsTotal, slots, m.pairings, m.pairingsFailed,
-		m.messages, m.bytes, m.limitRejections, m.versionMismatch,
-	)
-	return m
-}
-
-// limitHit counts a client stopped by the limit with error code code.
-func (m *metrics) limitHit(code string) {
-	if name, ok := limitNames[code]; ok {
-		m.limitRejections.WithLabelValues(name).Inc()
-	}
-}
-
 // hitLimit counts a client stopped by the limit with error code code and
 // returns the error that tells it so.
 func (s *Server) hitLimit(code string) *rendezvous.ProtocolError {
-	s.metrics.limitHit(code)
+	if name, ok := limitNames[code]; ok {
+		s.metrics.LimitHit(name)
+	}
 	return s.cfg.limitError(code)
 }
 
-// pairingFailed counts a code that did not lead to a finished pairing.
-func (m *metrics) pairingFailed(reason string) {
-	m.pairingsFailed.WithLabelValues(reason).Inc()
-}
+// nopMetrics counts nothing: the default.
+type nopMetrics struct{}
 
-// MetricsHandler serves the server's metrics in the Prometheus text format.
-// The server itself answers GET /metrics with it only when
-// Config.PublicMetrics is set; otherwise mount it on a listener of its own
-// (ferry-rendezvous --metrics-listen).
-func (s *Server) MetricsHandler() http.Handler {
-	return promhttp.HandlerFor(s.metrics.registry, promhttp.HandlerOpts{})
-}
+func (nopMetrics) ConnOpened()                              {}
+func (nopMetrics) ConnClosed()                              {}
+func (nopMetrics) SlotWaiting()                             {}
+func (nopMetrics) SlotPaired()                              {}
+func (nopMetrics) SlotFreed(bool)                           {}
+func (nopMetrics) PairingSucceeded()                        {}
+func (nopMetrics) PairingFailed(string)                     {}
+func (nopMetrics) Relayed(int)                              {}
+func (nopMetrics) LimitHit(string)                          {}
+func (nopMetrics) VersionMismatch(string)                   {}
+func (nopMetrics) Listener(string) (ListenerMetrics, error) { return nopListenerMetrics{}, nil }
+func (nopListenerMetrics) ConnOpened()                      {}
+func (nopListenerMetrics) ConnClosed()                      {}
+func (nopListenerMetrics) ConnRefused(string)               {}
 
-// RegisterMetrics adds collectors to what MetricsHandler serves, e.g. the
-// embedded TURN relay's allocations and relayed bytes.
-func (s *Server) RegisterMetrics(cs ...prometheus.Collector) error {
-	for _, c := range cs {
-		if err := s.metrics.registry.Register(c); err != nil {
-			return fmt.Errorf("rendezvous: register metrics: %w", err)
-		}
-	}
-	return nil
-}
+type nopListenerMetrics struct{}

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ferry-dev/ferry/internal/rendezvousmetrics"
 	"github.com/ferry-dev/ferry/rendezvous"
 	"github.com/ferry-dev/ferry/rendezvous/rendezvousserver"
 	"github.com/ferry-dev/ferry/rendezvous/rendezvoustest"
@@ -165,21 +166,23 @@ func TestMetricsMove(t *testing.T) {
 	m.want(t, `ferry_rendezvous_pairings_total`, 1)
 }
 
-// TestMetricsNotPublic: by default (no PublicMetrics) the websocket
-// listener has no /metrics; MetricsHandler still serves them.
+// TestMetricsNotPublic: the server itself never serves /metrics (the
+// embedded server of ferry send has none); its Metrics do, where mounted.
 func TestMetricsNotPublic(t *testing.T) {
-	srv := rendezvoustest.Start(t, nil, rendezvousserver.Config{})
+	m := rendezvousmetrics.New()
+	srv := rendezvoustest.Start(t, nil, rendezvousserver.Config{Metrics: m})
 	resp, err := http.Get(srv.HTTPURL + "/metrics")
 	if err != nil {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusNotFound {
-		t.Errorf("GET /metrics by default = %s, want 404", resp.Status)
+		t.Errorf("GET /metrics from the server = %s, want 404", resp.Status)
 	}
+	dial(t, srv.URL)
 	rec := httptest.NewRecorder()
-	srv.Rendezvous.MetricsHandler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
-	if !strings.Contains(rec.Body.String(), "ferry_rendezvous_connections_open 0") {
-		t.Errorf("MetricsHandler served:\n%s", rec.Body.String())
+	m.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+	if !strings.Contains(rec.Body.String(), "ferry_rendezvous_connections_total 1") {
+		t.Errorf("Metrics served:\n%s", rec.Body.String())
 	}
 }

@@ -18,7 +18,8 @@ import (
 
 // Server pairs clients under slots and relays their messages. It is an
 // http.Handler serving the websocket endpoint (WSPath), GET /healthz, and 404
-// elsewhere (GET /metrics too, unless Config.PublicMetrics). Mount it at the
+// elsewhere: metrics are counted through Config.Metrics, and served by whoever
+// provides them (ferry-rendezvous on --metrics-listen). Mount it at the
 // root of an http.Server from NewHTTPServer, on a listener from LimitListener.
 type Server struct {
 	logger *slog.Logger
@@ -34,7 +35,7 @@ type Server struct {
 
 	nextID  atomic.Uint64
 	wg      sync.WaitGroup // running connection handlers and their helpers
-	metrics *metrics
+	metrics Metrics
 
 	mu       sync.Mutex
 	closed   bool // Shutdown began: no new connections or codes
@@ -62,13 +63,17 @@ func New(logger *slog.Logger, cfg Config) *Server {
 		logger = slog.New(slog.DiscardHandler)
 	}
 	cfg = cfg.withDefaults()
+	metrics := cfg.Metrics
+	if metrics == nil {
+		metrics = nopMetrics{}
+	}
 	return &Server{
 		logger:       logger,
 		logs:         logsample.New(logger, logsample.Options{}),
 		cfg:          cfg,
 		version:      rendezvous.Version,
 		pingInterval: 25 * time.Second,
-		metrics:      newMetrics(),
+		metrics:      metrics,
 		conns:        make(map[*serverConn]struct{}),
 		slots:        make(map[string]*slot),
 		slotRate:     newPerMinute(cfg.SlotsPerIPPerMinute),
@@ -85,9 +90,6 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case r.URL.Path == "/healthz":
 		s.serveHealth(w, r)
-		return
-	case r.URL.Path == "/metrics" && s.cfg.PublicMetrics:
-		s.MetricsHandler().ServeHTTP(w, r)
 		return
 	}
 	v, ok := rendezvous.ParseWSPath(r.URL.Path)
@@ -124,11 +126,11 @@ func (s *Server) serveHealth(w http.ResponseWriter, r *http.Request) {
 func (s *Server) serveWrongVersion(w http.ResponseWriter, r *http.Request, v int) {
 	s.logs.Info("rejected version", "rejected", "reason", "version", "client_version", v, "ip", s.clientIP(r))
 	w.Header().Set(rendezvous.VersionHeader, strconv.Itoa(s.version))
-	advice, client := "upgrade the server (or use an older ferry)", "newer"
+	advice, client := "upgrade the server (or use an older ferry)", ClientNewer
 	if v < s.version {
-		advice, client = "upgrade ferry (or use an older server)", "older"
+		advice, client = "upgrade ferry (or use an older server)", ClientOlder
 	}
-	s.metrics.versionMismatch.WithLabelValues(client).Inc()
+	s.metrics.VersionMismatch(client)
 	http.Error(w, fmt.Sprintf("this rendezvous server speaks protocol v%d, the client speaks v%d: %s", s.version, v, advice), http.StatusUpgradeRequired)
 }
 

@@ -69,7 +69,7 @@ func (s *Server) openSlot(c *serverConn, name string) *rendezvous.ProtocolError 
 	sl := &slot{name: name, sender: c}
 	s.slots[name] = sl
 	s.lim.waiting.inc(c.key)
-	s.metrics.waiting.Inc()
+	s.metrics.SlotWaiting()
 	c.role, c.slot = roleSender, sl
 	c.idle.Stop()
 	sl.timer = time.AfterFunc(s.cfg.SlotLifetime, func() { s.expireSlot(sl, rendezvous.CodeLimitSlotLifetime) })
@@ -122,26 +122,25 @@ func (s *Server) join(c *serverConn, name string) *rendezvous.ProtocolError {
 	now := time.Now()
 	if s.lim.failedJoins.full(c.key, now) {
 		s.mu.Unlock()
-		s.metrics.pairingFailed(limitNames[rendezvous.CodeLimitFailedJoins])
+		s.metrics.PairingFailed(limitNames[rendezvous.CodeLimitFailedJoins])
 		return s.hitLimit(rendezvous.CodeLimitFailedJoins)
 	}
 	sl := s.slots[name]
 	if sl == nil {
 		s.mu.Unlock()
-		s.metrics.pairingFailed(failNoSuchSlot)
+		s.metrics.PairingFailed(failNoSuchSlot)
 		return &rendezvous.ProtocolError{Code: rendezvous.CodeNoSuchSlot, Message: "no sender is waiting under code " + name + ": check the code, and that the sender is still running"}
 	}
 	if sl.receiver != nil {
 		s.mu.Unlock()
-		s.metrics.pairingFailed(failSlotUsed)
+		s.metrics.PairingFailed(failSlotUsed)
 		return &rendezvous.ProtocolError{Code: rendezvous.CodeSlotUsed, Message: "someone else already used this code: ask the sender to send again for a new code"}
 	}
 	sl.receiver = c
 	sl.joined = now
 	s.lim.failedJoins.allow(c.key, now) // not full: checked above, under the same lock
 	s.lim.waiting.dec(sl.sender.key)
-	s.metrics.waiting.Dec()
-	s.metrics.paired.Inc()
+	s.metrics.SlotPaired()
 	c.role, c.slot = roleReceiver, sl
 	c.idle.Stop()
 	sl.timer.Stop()
@@ -184,7 +183,7 @@ func (s *Server) relay(c *serverConn, body []byte) *rendezvous.ProtocolError {
 	if limit != "" {
 		s.dropSlot(sl, limitNames[limit])
 		s.mu.Unlock()
-		s.metrics.pairingFailed(limitNames[limit])
+		s.metrics.PairingFailed(limitNames[limit])
 		perr := s.hitLimit(limit)
 		s.shut(peer, perr)
 		return perr
@@ -196,15 +195,14 @@ func (s *Server) relay(c *serverConn, body []byte) *rendezvous.ProtocolError {
 		if sl.fromSender == successMessages && !sl.succeeded {
 			sl.succeeded = true
 			s.lim.failedJoins.refund(peer.key, sl.joined, time.Now())
-			s.metrics.pairings.Inc()
+			s.metrics.PairingSucceeded()
 		}
 	} else {
 		sl.fromReceiver++
 	}
 	peer.writeMu.Lock()
 	s.mu.Unlock()
-	s.metrics.messages.Inc()
-	s.metrics.bytes.Add(float64(len(body)))
+	s.metrics.Relayed(len(body))
 
 	_ = peer.write(rendezvous.Message{Type: rendezvous.TypeRelay, Body: body})
 	peer.writeMu.Unlock()
@@ -228,16 +226,16 @@ func (s *Server) leave(c *serverConn) {
 		}
 		switch {
 		case s.cutting || (s.closed && peer == nil):
-			s.metrics.pairingFailed(failShuttingDown)
+			s.metrics.PairingFailed(failShuttingDown)
 		case peer == nil:
-			s.metrics.pairingFailed(failAbandoned)
+			s.metrics.PairingFailed(failAbandoned)
 		case !sl.succeeded:
-			s.metrics.pairingFailed(sl.failure())
+			s.metrics.PairingFailed(sl.failure())
 		}
 		s.dropSlot(sl, reason)
 	}
 	s.mu.Unlock()
-	s.metrics.connsOpen.Dec()
+	s.metrics.ConnClosed()
 	if peer != nil {
 		// While the server shuts down, too: a pair that finishes its
 		// handshake in the drain ends as it always does.
@@ -266,7 +264,7 @@ func (s *Server) expireSlot(sl *slot, code string) {
 	sender, receiver := sl.sender, sl.receiver
 	s.dropSlot(sl, code)
 	s.mu.Unlock()
-	s.metrics.pairingFailed(limitNames[code])
+	s.metrics.PairingFailed(limitNames[code])
 	perr := s.hitLimit(code)
 	s.shut(sender, perr)
 	if receiver != nil {
@@ -294,9 +292,9 @@ func (s *Server) dropSlot(sl *slot, reason string) {
 		delete(s.slots, sl.name)
 		if sl.receiver == nil {
 			s.lim.waiting.dec(sl.sender.key)
-			s.metrics.waiting.Dec()
+			s.metrics.SlotFreed(false)
 		} else {
-			s.metrics.paired.Dec()
+			s.metrics.SlotFreed(true)
 		}
 	}
 	for _, c := range []*serverConn{sl.sender, sl.receiver} {
