@@ -10,9 +10,6 @@ import (
 	"strings"
 )
 
-// A code is "<slot>-<word>-<word>...". Only the slot reaches the rendezvous
-// server; the words are the PAKE password and never leave the two clients.
-
 //go:embed words.txt
 var wordsFile string
 

@@ -5,6 +5,16 @@ import (
 	"strings"
 )
 
+// Client-side sentinel errors, found with errors.Is.
+var (
+	ErrVersion     = errors.New("the rendezvous server speaks another protocol version")
+	ErrSlotTaken   = errors.New("that code is already in use")
+	ErrNoSuchSlot  = errors.New("no sender is waiting under that code")
+	ErrPeerGone    = errors.New("the other side left")
+	ErrLimit       = errors.New("a rendezvous server limit was reached")
+	ErrUnreachable = errors.New("could not reach the rendezvous server")
+)
+
 // ErrSlotUsed: a receiver tried a code whose slot already paired with someone
 // else. It also matches ErrSlotTaken.
 var ErrSlotUsed = errors.New("someone else already used that code")
@@ -66,7 +76,7 @@ var fallbackMessages = map[string]string{
 	CodeLimitFailedJoins:  "too many codes used from your address without finishing the pairing (server flag --failed-joins-per-ip); wait a minute and try again",
 }
 
-// newServerError builds the error for a code the server sent, with its
+// NewServerError builds the error for a code the server sent, with its
 // message cleaned of anything that could drive a terminal.
 func NewServerError(code, msg string) *ServerError {
 	code = Printable(truncate(code, 64))
@@ -83,7 +93,7 @@ func NewServerError(code, msg string) *ServerError {
 	return &ServerError{Code: code, Message: msg}
 }
 
-// printable drops control characters (escape sequences included).
+// Printable drops control characters (escape sequences included).
 func Printable(s string) string {
 	return strings.Map(func(r rune) rune {
 		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
@@ -93,6 +103,6 @@ func Printable(s string) string {
 	}, strings.ToValidUTF8(s, "?"))
 }
 
-// restartingMessage is what a client hears when the server stops (on the
+// RestartingMessage is what a client hears when the server stops (on the
 // wire, and from the client whatever the server said).
 const RestartingMessage = "the server is restarting; run the same command again"

@@ -7,49 +7,6 @@ import (
 	"strings"
 )
 
-// The rendezvous protocol, version 1.
-//
-// Transport: one websocket per client at the path WSPath ("/v1/ws"). Every
-// message is one JSON object in one websocket text message; binary messages
-// are a protocol error. No message may exceed the server's max message size
-// (welcome.max_message_size, 64 KiB by default).
-//
-// Versioning: a client speaking protocol vN connects to "/vN/ws". A server
-// that speaks another version answers that path with HTTP 426 Upgrade
-// Required, a VersionHeader naming the version it speaks, and a plain-text
-// explanation. A server without that path at all (404) is too old or not a
-// ferry server. The client turns either into ErrVersion.
-//
-// Messages, by direction, with the fields each one uses:
-//
-//	server -> client
-//	  welcome   {version, ice_servers, max_message_size}  always first; ice_servers:
-//	                              the static ones (STUN), no TURN credentials
-//	  allocated {slot}            answer to allocate or claim: the sender waits there
-//	  paired    {slot, ice_servers}  to both sides when a receiver joined the slot;
-//	                              ice_servers: the full list, with TURN credentials
-//	                              minted for this side's address (it replaces the
-//	                              welcome's; a server that sends none keeps it)
-//	  relay     {body}            a message from the other side, forwarded as is
-//	  peer_left {}                the other side left; the slot is gone
-//	  error     {code, message}   then the server closes the connection
-//
-//	client -> server
-//	  allocate  {}                sender: give me a free slot (drawn at random, see slotnums.go)
-//	  claim     {slot}            sender: this slot (a chosen code), or slot_taken
-//	  join      {slot}            receiver: pair me with the sender there
-//	  relay     {body}            after paired: forward to the other side
-//
-// A connection that has allocated, claimed or joined once cannot do so again.
-// One guess per code: once a receiver joined a slot, nobody else can join it.
-// When either side of a pair leaves, the other gets peer_left, the server
-// closes it, and the slot number becomes free again. Relay bodies are opaque
-// bytes (base64 in JSON): the server never reads or logs them.
-//
-// After sending error the server closes the websocket with a close reason
-// equal to the error code, so a client that misses the error message can
-// still tell what happened.
-
 // Version is the rendezvous protocol version this package speaks.
 const Version = 1
 
@@ -60,9 +17,10 @@ var WSPath = WSPathFor(Version)
 // another protocol version says which one it speaks (on a 426 response).
 const VersionHeader = "Ferry-Protocol-Version"
 
+// WSPathFor is the websocket endpoint of protocol version (WSPath for Version).
 func WSPathFor(version int) string { return "/v" + strconv.Itoa(version) + "/ws" }
 
-// Message types.
+// Message types (Message.Type); see the package doc for who sends which.
 const (
 	TypeWelcome   = "welcome"
 	TypeAllocate  = "allocate"
@@ -75,7 +33,8 @@ const (
 	TypeError     = "error"
 )
 
-// Error codes carried by error messages and, after them, as the close reason.
+// Error codes carried by error messages (Message.Code) and, after them, as
+// the websocket close reason.
 const (
 	CodeBadMessage   = "bad_message"  // not JSON, not text, a missing or malformed field
 	CodeTooLarge     = "too_large"    // over the max message size (a limit: wraps ErrLimit)
@@ -100,11 +59,11 @@ const (
 	CodeLimitBytes        = "limit_bytes_per_slot"
 )
 
-// maxWireSlotLen bounds a slot on the wire: 1 to maxWireSlotLen ASCII digits.
+// MaxSlotLen bounds a slot on the wire: 1 to MaxSlotLen ASCII digits.
 const MaxSlotLen = 10
 
-// message is the single envelope of every protocol message; Type says which
-// of the other fields are meaningful (see the table above).
+// Message is the single envelope of every protocol message; Type says which
+// of the other fields are meaningful (see the package doc).
 type Message struct {
 	Type           string      `json:"type"`
 	Version        int         `json:"version,omitempty"`
@@ -116,20 +75,28 @@ type Message struct {
 	Message        string      `json:"message,omitempty"`
 }
 
-// protoError is a violation of the protocol found while decoding or
-// dispatching a message; code is one of the error codes above.
+// ICEServer is a STUN or TURN server offered by the rendezvous server.
+type ICEServer struct {
+	URLs       []string `json:"urls"`
+	Username   string   `json:"username,omitempty"`
+	Credential string   `json:"credential,omitempty"`
+}
+
+// ProtocolError is a violation of the protocol found while decoding or
+// dispatching a message: what the server sends in an error message.
 type ProtocolError struct {
-	Code    string
-	Message string
+	Code    string // one of the Code constants
+	Message string // the explanation the client shows
 }
 
 func (e *ProtocolError) Error() string { return e.Message }
 
+// BadMessage is a ProtocolError with CodeBadMessage.
 func BadMessage(format string, args ...any) *ProtocolError {
 	return &ProtocolError{Code: CodeBadMessage, Message: fmt.Sprintf(format, args...)}
 }
 
-// validWireSlot reports whether s is a slot as the protocol carries it.
+// ValidSlot reports whether s is a slot as the protocol carries it.
 func ValidSlot(s string) bool {
 	if len(s) == 0 || len(s) > MaxSlotLen {
 		return false
@@ -142,9 +109,9 @@ func ValidSlot(s string) bool {
 	return true
 }
 
-// decodeMessage parses one protocol message and checks the fields its type
+// DecodeMessage parses one protocol message and checks the fields its type
 // needs. It does not know who sent it: callers reject types that do not
-// travel in their direction. Every error is a *protoError.
+// travel in their direction. Every error is a *ProtocolError.
 func DecodeMessage(data []byte) (Message, error) {
 	var m Message
 	if err := json.Unmarshal(data, &m); err != nil {
@@ -172,7 +139,7 @@ func DecodeMessage(data []byte) (Message, error) {
 	return m, nil
 }
 
-// encodeMessage is the inverse of decodeMessage.
+// EncodeMessage is the inverse of DecodeMessage.
 func EncodeMessage(m Message) []byte {
 	b, err := json.Marshal(m)
 	if err != nil {
@@ -190,7 +157,7 @@ func truncate(s string, n int) string {
 	return s[:n] + "..."
 }
 
-// parseWSPath reads N from "/vN/ws".
+// ParseWSPath reads N from "/vN/ws", the inverse of WSPathFor.
 func ParseWSPath(p string) (int, bool) {
 	rest, ok := strings.CutPrefix(p, "/v")
 	if !ok {

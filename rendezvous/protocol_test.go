@@ -32,7 +32,7 @@ func FuzzDecodeMessage(f *testing.F) {
 		m, err := DecodeMessage(data)
 		if err != nil {
 			if _, ok := err.(*ProtocolError); !ok {
-				t.Fatalf("error %T is not a *protoError", err)
+				t.Fatalf("error %T is not a *ProtocolError", err)
 			}
 			if err.(*ProtocolError).Code == "" || err.Error() == "" {
 				t.Fatalf("error without code or text: %#v", err)
@@ -71,12 +71,12 @@ func TestDecodeMessageBoundsSlot(t *testing.T) {
 func TestParseWSPath(t *testing.T) {
 	for p, want := range map[string]int{"/v1/ws": 1, "/v0/ws": 0, "/v12/ws": 12} {
 		if got, ok := ParseWSPath(p); !ok || got != want {
-			t.Errorf("parseWSPath(%q) = %d, %v", p, got, ok)
+			t.Errorf("ParseWSPath(%q) = %d, %v", p, got, ok)
 		}
 	}
 	for _, p := range []string{"/v/ws", "/v01/ws", "/v1/ws/", "/v-1/ws", "/vx/ws", "/v1234567/ws", "/v1"} {
 		if _, ok := ParseWSPath(p); ok {
-			t.Errorf("parseWSPath(%q) accepted", p)
+			t.Errorf("ParseWSPath(%q) accepted", p)
 		}
 	}
 }

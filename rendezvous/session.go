@@ -13,47 +13,10 @@ import (
 	"github.com/ferry-dev/ferry/rendezvous/cpace"
 )
 
-// A Session is the sealed channel two paired clients talk through: after
-// Secure, everything they send through the rendezvous relay is encrypted and
-// authenticated under keys that only holders of the code's words can have.
-// The server can neither read the signaling nor change it unnoticed, so it
-// cannot put itself in the middle of the WebRTC connection.
-//
-// Secure runs the handshake, three flights that both sides send at once:
-//
-//  1. hello: a fresh random 32-byte nonce from each side.
-//  2. share: CPace (package cpace) with
-//     PRS = the password (the code's words, Code.Password),
-//     CI  = lv("ferry-v1") || lv(slot),
-//     sid = sender's nonce || receiver's nonce,
-//     ADa = "ferry-v1 sender", ADb = "ferry-v1 receiver" (not sent: fixed),
-//     the sender as initiator and the receiver as responder, always.
-//  3. confirm: each side sends an HMAC over the handshake transcript under
-//     its own confirmation key, and only then checks the other's. A wrong
-//     password gives different keys, so BOTH sides see a wrong tag and
-//     return ErrWrongCode at once; neither waits on the other.
-//
-// Why sid is built from two nonces: the draft recommends a fresh sid that
-// both parties know before CPace starts, and "concatenation of ephemeral
-// random strings contributed by both parties" (section 10.9). Neither side
-// alone, nor the server (a slot number is reused), can make a session id
-// repeat; CPace's proof needs unique sids, and with a fresh sid an attacker
-// cannot precompute anything per password before the session begins
-// (section 10.12). The price is one extra flight, sent by both sides at
-// once. The fixed roles (sender = initiator) rule out the loopback and role
-// confusion attacks of section 10.1; the label and slot in CI bind the key
-// to this protocol and this pairing.
-//
-// After the handshake each message is one sealed frame (session_frame.go):
-// ChaCha20-Poly1305 under the direction's key, its nonce the direction's
-// message counter. A message that was altered, replayed, reordered, dropped
-// or truncated fails to open: Recv returns ErrTampered, and so does every
-// later Recv.
-
-// Transport is what the rendezvous client provides after pairing: an
-// ordered, reliable exchange of opaque messages with the other side (a
-// *Conn). Send and Recv are called from different goroutines at once; Send
-// is never called concurrently with itself, nor Recv with itself.
+// Transport is what the rendezvous client provides after pairing (a
+// *rendezvousclient.Conn): an ordered, reliable exchange of opaque messages
+// with the other side. Send and Recv are called from different goroutines at
+// once; Send is never called concurrently with itself, nor Recv with itself.
 type Transport interface {
 	Send(ctx context.Context, msg []byte) error
 	Recv(ctx context.Context) ([]byte, error)

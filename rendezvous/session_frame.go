@@ -7,32 +7,8 @@ import (
 	"golang.org/x/crypto/chacha20poly1305"
 )
 
-// The session protocol, version 1: the frames two clients exchange through
-// the rendezvous relay, each one relay body.
-//
-//	offset  size  field
-//	0       1     version  sessionVersion; a peer of another version is
-//	                       refused with ErrPeerVersion (see below)
-//	1       1     type     one of the frame types below
-//	2       ...   body     its size fixed by the type, except sealed frames
-//
-//	type           body
-//	1 hello        nonce[32]        random; both nonces form the CPace sid
-//	2 share        Y[32]            the CPace share (ristretto255 element)
-//	3 confirm      tag[64]          HMAC-SHA-512 key confirmation
-//	4 sealed       ciphertext+tag   ChaCha20-Poly1305; the nonce is the
-//	                                direction's message counter (not sent),
-//	                                the additional data is bytes 0-1
-//
-// A handshake is three flights, each sent by both sides at once: hello,
-// share, confirm (see Secure). Only sealed frames follow.
-//
-// Every version of this protocol starts with a hello: its version byte (below
-// maxSessionVersion), type 1, and a body of at least 32 bytes. A first frame
-// of that shape with another version byte is a ferry of another version (ErrPeerVersion, which
-// tells the user who must upgrade); a first frame of any other shape is not
-// ferry at all — a guesser, or someone in between — and fails as a wrong code.
-
+// sessionVersion is the version byte of every frame (see the package doc,
+// Session frames).
 const sessionVersion = 1
 
 // maxSessionVersion bounds the version bytes taken for a ferry of another

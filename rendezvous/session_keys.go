@@ -11,19 +11,6 @@ import (
 	"golang.org/x/crypto/chacha20poly1305"
 )
 
-// The key schedule after CPace. From the 64-byte ISK, HKDF-SHA-512 with the
-// handshake transcript hash as salt derives
-//
-//	"ferry-v1 sender to receiver"    32-byte ChaCha20-Poly1305 key
-//	"ferry-v1 receiver to sender"    32-byte ChaCha20-Poly1305 key
-//	"ferry-v1 confirm sender"        64-byte HMAC key of the sender's tag
-//	"ferry-v1 confirm receiver"      64-byte HMAC key of the receiver's tag
-//	"ferry-v1 verifier"              8 bytes for the human-comparable verifier
-//
-// A key per direction means the two counters never share a nonce; a
-// confirmation key per side means a tag reflected back to its sender is not
-// the tag that side expects.
-
 // sessKeys is what the key schedule gives one side.
 type sessKeys struct {
 	seal, open      cipher.AEAD // own direction, peer's direction

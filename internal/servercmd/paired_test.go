@@ -8,7 +8,7 @@ import (
 )
 
 // pairUp pairs c, connected to the server at addr, with a receiver of its
-// own: TURN credentials come only with "paired" (rendezvous/protocol.go), so
+// own: TURN credentials come only with "paired" (the rendezvous package doc), so
 // a test of the relay pairs first.
 func pairUp(ctx context.Context, t *testing.T, c *rendezvousclient.Conn, addr string) {
 	t.Helper()

@@ -114,7 +114,7 @@ func TestServeHealthzAndShutDownOnCancel(t *testing.T) {
 	}
 	defer c.Close()
 	slot, err := c.Allocate(cctx)
-	if err != nil || slot == "" { // drawn at random (rendezvous/slotnums.go)
+	if err != nil || slot == "" { // drawn at random (rendezvous/rendezvousserver/slotnums.go)
 		t.Fatalf("Allocate = %q, %v", slot, err)
 	}
 

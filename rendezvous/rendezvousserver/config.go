@@ -16,7 +16,7 @@ type Config struct {
 	// ICEServers are offered to every client in the welcome message.
 	ICEServers []rendezvous.ICEServer
 	// TURN servers are offered after ICEServers, with credentials minted
-	// for each client (see turncreds.go).
+	// for each client (turn.go, package turncreds).
 	TURN TURN
 
 	// MaxMessageSize bounds one websocket message, in bytes (--max-message-size).

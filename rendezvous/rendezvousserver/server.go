@@ -56,7 +56,7 @@ const (
 	pingTimeout = 30 * time.Second
 )
 
-// NewServer returns a Server with cfg (zero fields take their defaults) that
+// New returns a Server with cfg (zero fields take their defaults) that
 // logs slot events to logger (nil: discard).
 func New(logger *slog.Logger, cfg Config) *Server {
 	if logger == nil {

@@ -24,7 +24,7 @@ type slot struct {
 // successMessages is the relay message of the sender that shows the server,
 // which cannot read the sealed session, that a pairing succeeded.
 //
-// The session (session.go) opens with three flights, each one message from
+// The session (package rendezvous, Secure) opens with three flights, each one message from
 // each side: hello, share, confirm. The sender checks the receiver's key
 // confirmation before anything else, and sends nothing more when it does
 // not match (a wrong code, a guess, garbage, or a receiver that left). Once

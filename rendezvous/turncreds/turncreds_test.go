@@ -10,7 +10,7 @@ import (
 
 // The expected passwords were computed independently (Python's hmac module):
 // base64(HMAC-SHA1(secret, username)), as coturn's use-auth-secret checks them.
-func TestTURNCredentialsMatchCoturnScheme(t *testing.T) {
+func TestCredentialsMatchCoturnScheme(t *testing.T) {
 	expiry := time.Unix(1700000000, 0)
 	user, pass := turncreds.Credentials("north-sea", "alice", expiry)
 	if user != "1700000000:alice" || pass != "fYZsCfMUFS6r+6Q7R40Yu2hIbXk=" {
@@ -22,7 +22,7 @@ func TestTURNCredentialsMatchCoturnScheme(t *testing.T) {
 	}
 }
 
-func TestParseTURNUsername(t *testing.T) {
+func TestParseUsername(t *testing.T) {
 	for _, tc := range []struct {
 		in     string
 		expiry int64
@@ -34,12 +34,12 @@ func TestParseTURNUsername(t *testing.T) {
 	} {
 		exp, id, err := turncreds.ParseUsername(tc.in)
 		if err != nil || exp.Unix() != tc.expiry || id != tc.id {
-			t.Errorf("ParseTURNUsername(%q) = %v, %q, %v; want %d, %q", tc.in, exp.Unix(), id, err, tc.expiry, tc.id)
+			t.Errorf("ParseUsername(%q) = %v, %q, %v; want %d, %q", tc.in, exp.Unix(), id, err, tc.expiry, tc.id)
 		}
 	}
 	for _, bad := range []string{"", "alice", "alice:1700000000", "-5:x", "17e8:x"} {
 		if _, _, err := turncreds.ParseUsername(bad); !errors.Is(err, turncreds.ErrUsername) {
-			t.Errorf("ParseTURNUsername(%q): err %v, want ErrTURNUsername", bad, err)
+			t.Errorf("ParseUsername(%q): err %v, want ErrUsername", bad, err)
 		}
 	}
 }
