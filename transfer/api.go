@@ -110,6 +110,9 @@ type SendOptions struct {
 	// compresses what shrinks (zstd, per slice, adaptive: compress.go) when
 	// the receiver speaks protocol version 2 or later.
 	NoCompression bool
+	// Software names this program's release (e.g. "v1.2.0") to a peer
+	// that speaks no common protocol version, for its message.
+	Software string
 }
 
 // ReceiveOptions configures Receive.
@@ -132,6 +135,8 @@ type ReceiveOptions struct {
 	// Text receives a text message, after its SHA-256 was checked. Without
 	// it, a text message is declined.
 	Text io.Writer
+	// Software is as in SendOptions.
+	Software string
 
 	limits     manifestLimits                                  // tests lower the manifest limits
 	wrapWriter func(w io.Writer) io.Writer                     // tests inject write failures (a full disk)

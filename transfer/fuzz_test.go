@@ -12,7 +12,7 @@ func seedFrames() [][]byte {
 	var sum [32]byte
 	entries := []Entry{fileEntry("a.txt", 3), {Path: "d", Mode: fs.ModeDir | 0o755}, fileEntry("d/s", -1)}
 	var stream []byte
-	stream = appendFrame(stream, frameHello, appendHello(nil, localHello(roleSender)))
+	stream = appendFrame(stream, frameHello, appendHello(nil, localHello(roleSender, "v-test")))
 	end, _ := encodeManifest(entries, func(p []byte) error {
 		stream = appendFrame(stream, frameManifest, p)
 		return nil

@@ -1,17 +1,18 @@
 package transfer
 
-import (
-	"fmt"
+import "fmt"
 
-	"github.com/ferry-dev/ferry/internal/buildinfo"
-)
-
-func localHello(role uint8) hello {
+// localHello is this side's hello; software names the program (e.g.
+// "v1.2.0") in the peer's messages, "" for unknown.
+func localHello(role uint8, software string) hello {
+	if software == "" {
+		software = "(unknown release)"
+	}
 	return hello{
 		minVersion: minProtocolVersion,
 		maxVersion: protocolVersion,
 		role:       role,
-		software:   buildinfo.String(),
+		software:   software,
 	}
 }
 

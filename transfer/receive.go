@@ -94,7 +94,7 @@ func (r *receiver) openDir() error {
 func (r *receiver) run(ctx context.Context) error {
 	r.fr = newFrameReader(r.conn)
 	r.out = newBatchWriter(r.conn)
-	local := localHello(roleReceiver)
+	local := localHello(roleReceiver, r.opts.Software)
 	if err := r.fb.write(r.conn, frameHello, appendHello(nil, local)); err != nil {
 		return err
 	}

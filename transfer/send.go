@@ -21,7 +21,7 @@ import (
 // ctx.Err().
 func Send(ctx context.Context, conn io.ReadWriteCloser, src Source, opts SendOptions) (Result, error) {
 	start := time.Now()
-	s := &sender{conn: conn, src: src, progress: opts.Progress}
+	s := &sender{conn: conn, src: src, progress: opts.Progress, software: opts.Software}
 	err := s.prepare(opts)
 	if err == nil {
 		stop := context.AfterFunc(ctx, func() { conn.Close() })
@@ -42,6 +42,7 @@ type sender struct {
 	out      *batchWriter // conn, small frames gathered (batch.go)
 	src      Source
 	progress Progress
+	software string // SendOptions.Software
 	m        Manifest
 	chunk    int  // payload bytes of a data frame
 	zchunk   int  // bytes of a slice the compressor tries
@@ -106,7 +107,7 @@ func (s *sender) run(ctx context.Context) error {
 	s.ib = startInbox(newFrameReader(s.conn), s.m)
 	s.out = newBatchWriter(s.conn)
 	s.stage = "before the receiver answered"
-	local := localHello(roleSender)
+	local := localHello(roleSender, s.software)
 	if err := s.fb.write(s.conn, frameHello, appendHello(nil, local)); err != nil {
 		return err
 	}

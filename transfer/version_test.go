@@ -15,7 +15,7 @@ func TestVersionMismatch(t *testing.T) {
 		if !errors.Is(got.err, ErrVersion) {
 			t.Fatalf("receive: %v", got.err)
 		}
-		ours := versionRange(localHello(roleReceiver))
+		ours := versionRange(localHello(roleReceiver, "v-test"))
 		theirs := fmt.Sprintf("versions %d to %d", protocolVersion+1, protocolVersion+2)
 		for _, want := range []string{theirs, ours, "upgrade ferry on this computer"} {
 			if !strings.Contains(got.err.Error(), want) {
@@ -24,15 +24,18 @@ func TestVersionMismatch(t *testing.T) {
 		}
 	})
 	t.Run("older receiver", func(t *testing.T) {
-		got := sendTo(t, testContext(t), (&memSource{}).add("a", []byte("a")), SendOptions{}, func(p *rawPeer) {
+		got := sendTo(t, testContext(t), (&memSource{}).add("a", []byte("a")), SendOptions{Software: "v9.8.7"}, func(p *rawPeer) {
 			p.hello(roleReceiver, 0, 0)
 		})
 		if !errors.Is(got.err, ErrVersion) || !strings.Contains(got.err.Error(), "the peer must upgrade ferry") {
 			t.Fatalf("send: %v", got.err)
 		}
+		if !strings.Contains(got.err.Error(), "this is ferry v9.8.7") {
+			t.Errorf("send: %v, want it to name this side's release from SendOptions.Software", got.err)
+		}
 	})
 	t.Run("a compatible range picks the common version", func(t *testing.T) {
-		v, err := negotiate(localHello(roleSender), hello{minVersion: 1, maxVersion: 7, role: roleReceiver})
+		v, err := negotiate(localHello(roleSender, "v-test"), hello{minVersion: 1, maxVersion: 7, role: roleReceiver})
 		if err != nil || v != protocolVersion {
 			t.Errorf("negotiate: %d, %v", v, err)
 		}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/ferry-dev/ferry/internal/buildinfo"
 	"github.com/ferry-dev/ferry/peer"
 	"github.com/ferry-dev/ferry/rendezvous"
 	"github.com/ferry-dev/ferry/rendezvous/rendezvousclient"
@@ -100,6 +101,7 @@ func receive(ctx context.Context, opts *ReceiveOptions, u *ui) (transfer.Result,
 		Accept:    func(ctx context.Context, m transfer.Manifest) error { return accept(ctx, opts, u, m) },
 		Progress:  u,
 		Text:      textOut{u},
+		Software:  buildinfo.String(),
 	}
 	if opts.Out == "-" {
 		topts.Dir, topts.Out = "", outputWriter{opts.IO.Out}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/ferry-dev/ferry/internal/buildinfo"
 	"github.com/ferry-dev/ferry/peer"
 	"github.com/ferry-dev/ferry/rendezvous"
 	"github.com/ferry-dev/ferry/rendezvous/rendezvousclient"
@@ -168,7 +169,7 @@ func send(ctx context.Context, opts *SendOptions, u *ui) (transfer.Result, error
 	}
 	defer pc.Close()
 	_ = rz.Close() // signaling is over; the data flows peer to peer
-	return transfer.Send(ctx, pc, src, transfer.SendOptions{Progress: u, NoCompression: !opts.Compress})
+	return transfer.Send(ctx, pc, src, transfer.SendOptions{Progress: u, NoCompression: !opts.Compress, Software: buildinfo.String()})
 }
 
 // receiveCommand is what the receiver runs, verbatim.
