@@ -197,29 +197,6 @@ func (c *compressor) encode(dst, data []byte) (out []byte, hit bool) {
 	return out, len(out)-len(dst) <= len(data)*zGain/8
 }
 
-// compress is dispatch, the entropy check, encode and record in one step:
-// the compressed form appended to dst, or nil when data goes as it is.
-func (c *compressor) compress(dst, data []byte) []byte {
-	try, gen := c.dispatch()
-	if !try {
-		return nil
-	}
-	if !looksCompressible(data) {
-		c.record(false, gen)
-		return nil
-	}
-	if err := c.start(); err != nil {
-		c.record(false, gen)
-		return nil
-	}
-	out, hit := c.encode(dst, data)
-	c.record(hit, gen)
-	if !hit {
-		return nil
-	}
-	return out
-}
-
 // decompressor is the receiver's side. Its decoder never produces more than
 // MaxChunkSize bytes from one frame, whatever the frame claims.
 type decompressor struct {

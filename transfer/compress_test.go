@@ -96,7 +96,7 @@ func TestCompressorBacksOff(t *testing.T) {
 		if c.trying() {
 			tried = append(tried, i)
 		}
-		c.compress(nil, random)
+		compressOnce(c, nil, random)
 	}
 	want := []int{0, 2, 5, 10, 19, 36, 69, 134, 199, 264}
 	if !equalInts(tried, want) {
@@ -106,7 +106,7 @@ func TestCompressorBacksOff(t *testing.T) {
 		t.Error("random data made the compressor start its encoder")
 	}
 	c.startFile()
-	if !c.trying() || c.compress(nil, textBytes(4096)) == nil {
+	if !c.trying() || compressOnce(c, nil, textBytes(4096)) == nil {
 		t.Error("a new file's first slice of text was not compressed")
 	}
 }
@@ -297,4 +297,28 @@ func FuzzDecompress(f *testing.F) {
 			t.Fatalf("the decompressor kept a buffer of %d bytes", cap(d.out))
 		}
 	})
+}
+
+// compressOnce is what the sender does with one slice (sendfile.go,
+// sendpipe.go), in one step: dispatch, the entropy check, encode and record;
+// the compressed form appended to dst, or nil when data goes as it is.
+func compressOnce(c *compressor, dst, data []byte) []byte {
+	try, gen := c.dispatch()
+	if !try {
+		return nil
+	}
+	if !looksCompressible(data) {
+		c.record(false, gen)
+		return nil
+	}
+	if err := c.start(); err != nil {
+		c.record(false, gen)
+		return nil
+	}
+	out, hit := c.encode(dst, data)
+	c.record(hit, gen)
+	if !hit {
+		return nil
+	}
+	return out
 }
