@@ -11,35 +11,20 @@ import (
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
 // sendFile streams entry i: fileBegin, data frames, fileEnd. It does not wait
-// for the receiver's ack; drainAcks picks acks up between frames.
+// for the receiver's ack; drainAcks picks acks up between frames. A file that
+// changed since the manifest was made is aborted instead (sendabort.go).
 func (s *sender) sendFile(ctx context.Context, i int) error {
 	s.current = i
 	e := s.m.Entries[i]
-	rc, err := s.src.Open(ctx, i)
+	rc, off, err := s.openFrom(ctx, i)
 	if errors.Is(err, ErrSourceChanged) {
 		return s.abortFile(i, err) // changed before its turn
 	}
 	if err != nil {
-		return fmt.Errorf("cannot read %s: %w", quoteName(e.Path), err)
+		return err
 	}
 	defer func() { rc.Close() }()
 
-	s.hash.Reset()
-	var off int64
-	if h, ok := s.haves[uint32(i)]; ok {
-		if s.prefixMatches(rc, h) {
-			off = int64(h.offset)
-		} else {
-			// The receiver holds other bytes: start again from the beginning.
-			rc.Close()
-			if rc, err = s.src.Open(ctx, i); errors.Is(err, ErrSourceChanged) {
-				return s.abortFile(i, err)
-			} else if err != nil {
-				return fmt.Errorf("cannot read %s: %w", quoteName(e.Path), err)
-			}
-			s.hash.Reset()
-		}
-	}
 	begin := indexOffset{index: uint32(i), offset: uint64(off)}
 	if err := s.fb.write(s.out, frameFileBegin, appendIndexOffset(nil, begin)); err != nil {
 		return err
@@ -49,59 +34,10 @@ func (s *sender) sendFile(ctx context.Context, i int) error {
 	if s.comp != nil {
 		s.comp.startFile()
 	}
-
-	s.queue = s.queue[:0]
-	eof, short := false, false
-	for {
-		for !eof && s.readAhead(e.Size) {
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-			var try bool
-			var gen uint64
-			if s.comp != nil {
-				try, gen = s.comp.dispatch()
-			}
-			want := s.chunk
-			if try {
-				want = s.zchunk
-			}
-			if e.Size >= 0 {
-				want = int(min(int64(want), e.Size-off))
-				if want == 0 {
-					eof = true
-					break
-				}
-			}
-			sl := s.take()
-			data := sl.payload(want)
-			n, rerr := io.ReadFull(rc, data)
-			if n > 0 {
-				s.free = s.free[:len(s.free)-1]
-				s.hash.Write(data[:n])
-				if err := s.queueSlice(sl, indexOffset{index: uint32(i), offset: uint64(off)}, n, try, gen); err != nil {
-					return err
-				}
-				off += int64(n)
-			}
-			if errors.Is(rerr, io.EOF) || errors.Is(rerr, io.ErrUnexpectedEOF) {
-				short = e.Size >= 0 && off < e.Size // it shrank: checked below
-				eof = true
-			} else if rerr != nil {
-				return fmt.Errorf("cannot read %s: %w", quoteName(e.Path), rerr)
-			}
-		}
-		if len(s.queue) == 0 {
-			break
-		}
-		if err := s.writeOldest(); err != nil {
-			return err
-		}
-		if err := s.drainAcks(); err != nil {
-			return err
-		}
+	off, short, err := s.sendData(ctx, rc, i, off)
+	if err != nil {
+		return err
 	}
-
 	if err := checkUnchanged(rc, e, off, short); err != nil {
 		return s.abortFile(i, err)
 	}
@@ -113,6 +49,112 @@ func (s *sender) sendFile(ctx context.Context, i int) error {
 	s.pending = append(s.pending, sentFile{sum: end})
 	s.bytes += off
 	return s.drainAcks()
+}
+
+// openFrom opens entry i and says where its data starts: after the prefix
+// the receiver holds when that prefix is the same bytes (s.hash has taken
+// them in), else at 0 (s.hash reset). Errors wrap ErrSourceChanged for a
+// file that changed before its turn.
+func (s *sender) openFrom(ctx context.Context, i int) (io.ReadCloser, int64, error) {
+	rc, err := s.openEntry(ctx, i)
+	if err != nil {
+		return nil, 0, err
+	}
+	s.hash.Reset()
+	h, ok := s.haves[uint32(i)]
+	if !ok {
+		return rc, 0, nil
+	}
+	if s.prefixMatches(rc, h) {
+		return rc, int64(h.offset), nil
+	}
+	// The receiver holds other bytes: start again from the beginning.
+	rc.Close()
+	s.hash.Reset()
+	if rc, err = s.openEntry(ctx, i); err != nil {
+		return nil, 0, err
+	}
+	return rc, 0, nil
+}
+
+func (s *sender) openEntry(ctx context.Context, i int) (io.ReadCloser, error) {
+	rc, err := s.src.Open(ctx, i)
+	if err != nil && !errors.Is(err, ErrSourceChanged) {
+		err = fmt.Errorf("cannot read %s: %w", quoteName(s.m.Entries[i].Path), err)
+	}
+	return rc, err
+}
+
+// sendData sends entry i's data from rc, from off on: slices read ahead
+// into free slots (compressed where that pays: sendpipe.go) and written
+// oldest first, picking up acks between them. It returns the offset
+// reached, and short when the file ended before its announced size.
+func (s *sender) sendData(ctx context.Context, rc io.Reader, i int, off int64) (end int64, short bool, err error) {
+	size := s.m.Entries[i].Size
+	s.queue = s.queue[:0]
+	eof := false
+	for {
+		for !eof && s.readAhead(size) {
+			if err := ctx.Err(); err != nil {
+				return off, short, err
+			}
+			var n int
+			n, eof, err = s.readSlice(rc, i, off)
+			off += int64(n)
+			if err != nil {
+				return off, short, err
+			}
+			short = eof && size >= 0 && off < size // it shrank: checkUnchanged says so
+		}
+		if len(s.queue) == 0 {
+			return off, short, nil
+		}
+		if err := s.writeOldest(); err != nil {
+			return off, short, err
+		}
+		if err := s.drainAcks(); err != nil {
+			return off, short, err
+		}
+	}
+}
+
+// readSlice reads entry i's next slice, at off, into a free slot, feeds it to
+// s.hash and queues it. It returns the bytes read, and eof once the file (or
+// its announced size) ended.
+func (s *sender) readSlice(rc io.Reader, i int, off int64) (n int, eof bool, err error) {
+	e := s.m.Entries[i]
+	var try bool
+	var gen uint64
+	if s.comp != nil {
+		try, gen = s.comp.dispatch()
+	}
+	want := s.chunk
+	if try {
+		want = s.zchunk
+	}
+	if e.Size >= 0 {
+		want = int(min(int64(want), e.Size-off))
+		if want == 0 {
+			return 0, true, nil
+		}
+	}
+	sl := s.take()
+	data := sl.payload(want)
+	n, rerr := io.ReadFull(rc, data)
+	if n > 0 {
+		s.free = s.free[:len(s.free)-1]
+		s.hash.Write(data[:n])
+		if err := s.queueSlice(sl, indexOffset{index: uint32(i), offset: uint64(off)}, n, try, gen); err != nil {
+			return 0, false, err
+		}
+	}
+	switch {
+	case errors.Is(rerr, io.EOF) || errors.Is(rerr, io.ErrUnexpectedEOF):
+		return n, true, nil
+	case rerr != nil:
+		return n, false, fmt.Errorf("cannot read %s: %w", quoteName(e.Path), rerr)
+	}
+	return n, false, nil
 }
 
 // prefixMatches hashes the first h.offset bytes of rc into s.hash and reports
