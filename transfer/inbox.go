@@ -59,16 +59,24 @@ func (ib *inbox) notify() {
 	}
 }
 
+// The phases of the receiver's side of the conversation, as the inbox reads it.
+const (
+	wantHello = iota
+	wantAnswer
+	wantAcks
+)
+
+// readState is where the inbox is in the conversation.
+type readState struct {
+	m       Manifest
+	phase   int
+	haves   map[uint32]bool // the have records so far, by entry
+	nextAck int             // the entry whose ack comes next; -1: none
+}
+
 // read runs in the inbox goroutine until the conversation ends or fails.
 func (ib *inbox) read(fr *frameReader, m Manifest) error {
-	const (
-		wantHello = iota
-		wantAnswer
-		wantAcks
-	)
-	phase := wantHello
-	var haves map[uint32]bool
-	nextAck := nextFile(m, -1)
+	st := &readState{m: m, nextAck: nextFile(m, -1)}
 	for {
 		t, p, err := fr.next()
 		if err != nil {
@@ -81,77 +89,114 @@ func (ib *inbox) read(fr *frameReader, m Manifest) error {
 			}
 			return &remoteError{kind: kind, peer: "receiver", msg: msg}
 		}
+		var done bool
 		switch {
-		case phase == wantHello && t == frameHello:
-			h, err := decodeHello(p)
-			if err != nil {
-				return err
-			}
-			ib.push(h)
-			phase = wantAnswer
-		case phase == wantAnswer && t == frameHave:
-			recs, err := decodeHaves(nil, p)
-			if err != nil {
-				return err
-			}
-			if haves == nil {
-				haves = map[uint32]bool{}
-			}
-			for _, h := range recs {
-				if err := checkHave(m, h, haves); err != nil {
-					return err
-				}
-				haves[h.index] = true
-			}
-			ib.push(recs)
-		case phase == wantAnswer && t == frameAccept:
-			n, err := decodeUint32(t, p)
-			if err != nil {
-				return err
-			}
-			if int(n) != len(haves) {
-				return fmt.Errorf("%w: the receiver announced %d have records and sent %d", ErrProtocol, n, len(haves))
-			}
-			ib.push(acceptMsg{})
-			phase = wantAcks
-		case phase == wantAnswer && t == frameDecline:
-			ib.push(declineMsg{reason: string(p)})
-			return nil
-		case phase == wantAcks && t == frameFileAck:
-			ack, err := decodeFileSum(t, p)
-			if err != nil {
-				return err
-			}
-			if nextAck < 0 || ack.index != uint32(nextAck) {
-				return fmt.Errorf("%w: the receiver acknowledged entry %d out of order", ErrProtocol, ack.index)
-			}
-			nextAck = nextFile(m, nextAck)
-			ib.push(ack)
-		case phase == wantAcks && t == frameFileAbort:
-			// The receiver discarded a file the sender aborted (sendabort.go).
-			ab, err := decodeFileAbort(p)
-			if err != nil {
-				return err
-			}
-			if nextAck < 0 || ab.index != uint32(nextAck) {
-				return fmt.Errorf("%w: the receiver discarded entry %d out of order", ErrProtocol, ab.index)
-			}
-			nextAck = nextFile(m, nextAck)
-			ib.push(ab)
-		case phase == wantAcks && t == frameDoneAck:
-			tot, err := decodeTotals(t, p)
-			if err != nil {
-				return err
-			}
-			if nextAck >= 0 {
-				return fmt.Errorf("%w: the receiver finished before acknowledging %s", ErrProtocol, quoteName(m.Entries[nextAck].Path))
-			}
-			ib.push(tot)
-			return nil
+		case st.phase == wantHello && t == frameHello:
+			err = ib.hello(st, p)
+		case st.phase == wantAnswer:
+			done, err = ib.answer(st, t, p)
+		case st.phase == wantAcks:
+			done, err = ib.ack(st, t, p)
 		default:
-			return fmt.Errorf("%w: unexpected %s frame from the receiver", ErrProtocol, t)
+			err = unexpectedFrame(t)
+		}
+		if err != nil || done {
+			return err
 		}
 	}
+}
+
+func unexpectedFrame(t frameType) error {
+	return fmt.Errorf("%w: unexpected %s frame from the receiver", ErrProtocol, t)
+}
+
+// hello takes the receiver's hello.
+func (ib *inbox) hello(st *readState, p []byte) error {
+	h, err := decodeHello(p)
+	if err != nil {
+		return err
+	}
+	ib.push(h)
+	st.phase = wantAnswer
+	return nil
+}
+
+// answer takes the receiver's have records and then its accept, or its
+// decline (done).
+func (ib *inbox) answer(st *readState, t frameType, p []byte) (done bool, err error) {
+	switch t {
+	case frameHave:
+		recs, err := decodeHaves(nil, p)
+		if err != nil {
+			return false, err
+		}
+		if st.haves == nil {
+			st.haves = map[uint32]bool{}
+		}
+		for _, h := range recs {
+			if err := checkHave(st.m, h, st.haves); err != nil {
+				return false, err
+			}
+			st.haves[h.index] = true
+		}
+		ib.push(recs)
+	case frameAccept:
+		n, err := decodeUint32(t, p)
+		if err != nil {
+			return false, err
+		}
+		if int(n) != len(st.haves) {
+			return false, fmt.Errorf("%w: the receiver announced %d have records and sent %d", ErrProtocol, n, len(st.haves))
+		}
+		ib.push(acceptMsg{})
+		st.phase = wantAcks
+	case frameDecline:
+		ib.push(declineMsg{reason: string(p)})
+		return true, nil
+	default:
+		return false, unexpectedFrame(t)
+	}
+	return false, nil
+}
+
+// ack takes the receiver's word on each file, in manifest order: an ack, or
+// a discarded file the sender aborted (sendabort.go); then its doneAck (done).
+func (ib *inbox) ack(st *readState, t frameType, p []byte) (done bool, err error) {
+	switch t {
+	case frameFileAck:
+		ack, err := decodeFileSum(t, p)
+		if err != nil {
+			return false, err
+		}
+		if st.nextAck < 0 || ack.index != uint32(st.nextAck) {
+			return false, fmt.Errorf("%w: the receiver acknowledged entry %d out of order", ErrProtocol, ack.index)
+		}
+		st.nextAck = nextFile(st.m, st.nextAck)
+		ib.push(ack)
+	case frameFileAbort:
+		ab, err := decodeFileAbort(p)
+		if err != nil {
+			return false, err
+		}
+		if st.nextAck < 0 || ab.index != uint32(st.nextAck) {
+			return false, fmt.Errorf("%w: the receiver discarded entry %d out of order", ErrProtocol, ab.index)
+		}
+		st.nextAck = nextFile(st.m, st.nextAck)
+		ib.push(ab)
+	case frameDoneAck:
+		tot, err := decodeTotals(t, p)
+		if err != nil {
+			return false, err
+		}
+		if st.nextAck >= 0 {
+			return false, fmt.Errorf("%w: the receiver finished before acknowledging %s", ErrProtocol, quoteName(st.m.Entries[st.nextAck].Path))
+		}
+		ib.push(tot)
+		return true, nil
+	default:
+		return false, unexpectedFrame(t)
+	}
+	return false, nil
 }
 
 func checkHave(m Manifest, h haveRecord, seen map[uint32]bool) error {
