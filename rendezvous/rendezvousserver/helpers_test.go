@@ -130,31 +130,13 @@ func newServer(t *testing.T, cfg rendezvousserver.Config) (*rendezvousserver.Ser
 
 func dial(t *testing.T, url string) *rendezvousclient.Conn {
 	t.Helper()
-	c, err := rendezvousclient.Dial(testCtx(t), url)
-	if err != nil {
-		t.Fatalf("Dial(%s): %v", url, err)
-	}
-	t.Cleanup(func() { _ = c.Close() })
-	return c
+	return rendezvoustest.Dial(testCtx(t), t, url)
 }
 
 // pair connects a sender and a receiver under a fresh slot.
 func pair(t *testing.T, url string) (sender, receiver *rendezvousclient.Conn, slot string) {
 	t.Helper()
-	ctx := testCtx(t)
-	sender = dial(t, url)
-	slot, err := sender.Allocate(ctx)
-	if err != nil {
-		t.Fatalf("Allocate: %v", err)
-	}
-	receiver = dial(t, url)
-	if err := receiver.Join(ctx, slot); err != nil {
-		t.Fatalf("Join(%s): %v", slot, err)
-	}
-	if err := sender.WaitPeer(ctx); err != nil {
-		t.Fatalf("WaitPeer: %v", err)
-	}
-	return sender, receiver, slot
+	return rendezvoustest.Pair(testCtx(t), t, url)
 }
 
 // exchange checks that a and b relay a message each way.

@@ -17,32 +17,6 @@ import (
 // The session over the real rendezvous server on a loopback port: what the
 // CLI will do.
 
-// sessServerPair pairs a sender and a receiver through srv.
-func sessServerPair(t *testing.T, ctx context.Context, srv *rendezvoustest.Server) (sender, receiver *rendezvousclient.Conn, slot string) {
-	t.Helper()
-	dialConn := func() *rendezvousclient.Conn {
-		c, err := rendezvousclient.Dial(ctx, srv.URL)
-		if err != nil {
-			t.Fatalf("Dial: %v", err)
-		}
-		t.Cleanup(func() { _ = c.Close() })
-		return c
-	}
-	sender = dialConn()
-	slot, err := sender.Allocate(ctx)
-	if err != nil {
-		t.Fatalf("Allocate: %v", err)
-	}
-	receiver = dialConn()
-	if err := receiver.Join(ctx, slot); err != nil {
-		t.Fatalf("Join: %v", err)
-	}
-	if err := sender.WaitPeer(ctx); err != nil {
-		t.Fatalf("WaitPeer: %v", err)
-	}
-	return sender, receiver, slot
-}
-
 type sessServerResult struct {
 	s   *rendezvous.Session
 	err error
@@ -67,7 +41,7 @@ func TestSecureOverRendezvousServer(t *testing.T) {
 	srv := rendezvoustest.Start(t, slog.New(slog.NewTextHandler(io.Discard, nil)), rendezvousserver.Config{})
 
 	t.Run("right code", func(t *testing.T) {
-		sender, receiver, slot := sessServerPair(t, ctx, srv)
+		sender, receiver, slot := rendezvoustest.Pair(ctx, t, srv.URL)
 		a, b := sessSecureBoth(ctx, sender, receiver, slot, "apple-river", "apple-river")
 		if a.err != nil || b.err != nil {
 			t.Fatalf("sender: %v; receiver: %v", a.err, b.err)
@@ -92,7 +66,7 @@ func TestSecureOverRendezvousServer(t *testing.T) {
 	})
 
 	t.Run("wrong code", func(t *testing.T) {
-		sender, receiver, slot := sessServerPair(t, ctx, srv)
+		sender, receiver, slot := rendezvoustest.Pair(ctx, t, srv.URL)
 		a, b := sessSecureBoth(ctx, sender, receiver, slot, "apple-river", "apple-rivet")
 		if !errors.Is(a.err, rendezvous.ErrWrongCode) || !errors.Is(b.err, rendezvous.ErrWrongCode) {
 			t.Fatalf("sender: %v; receiver: %v; want ErrWrongCode on both", a.err, b.err)

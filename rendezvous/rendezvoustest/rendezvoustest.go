@@ -3,11 +3,13 @@
 package rendezvoustest
 
 import (
+	"context"
 	"log/slog"
 	"net/http/httptest"
 	"strings"
 	"testing"
 
+	"github.com/ferry-dev/ferry/rendezvous/rendezvousclient"
 	"github.com/ferry-dev/ferry/rendezvous/rendezvousserver"
 )
 
@@ -36,4 +38,42 @@ func Start(t testing.TB, logger *slog.Logger, cfg rendezvousserver.Config) *Serv
 		HTTPURL:    hs.URL,
 		Rendezvous: rz,
 	}
+}
+
+// Pair dials a sender and a receiver at url (a ws:// URL) and pairs them
+// under a fresh slot; both are closed when the test ends.
+func Pair(ctx context.Context, t testing.TB, url string) (sender, receiver *rendezvousclient.Conn, slot string) {
+	t.Helper()
+	sender = Dial(ctx, t, url)
+	receiver, slot = PairWith(ctx, t, sender, url)
+	return sender, receiver, slot
+}
+
+// PairWith gives sender, connected and without a code yet, a fresh slot and
+// a receiver dialed at url; the receiver is closed when the test ends.
+func PairWith(ctx context.Context, t testing.TB, sender *rendezvousclient.Conn, url string) (receiver *rendezvousclient.Conn, slot string) {
+	t.Helper()
+	slot, err := sender.Allocate(ctx)
+	if err != nil {
+		t.Fatalf("Allocate: %v", err)
+	}
+	receiver = Dial(ctx, t, url)
+	if err := receiver.Join(ctx, slot); err != nil {
+		t.Fatalf("Join(%s): %v", slot, err)
+	}
+	if err := sender.WaitPeer(ctx); err != nil {
+		t.Fatalf("WaitPeer: %v", err)
+	}
+	return receiver, slot
+}
+
+// Dial connects to url, closed when the test ends.
+func Dial(ctx context.Context, t testing.TB, url string) *rendezvousclient.Conn {
+	t.Helper()
+	c, err := rendezvousclient.Dial(ctx, url)
+	if err != nil {
+		t.Fatalf("Dial(%s): %v", url, err)
+	}
+	t.Cleanup(func() { _ = c.Close() })
+	return c
 }
