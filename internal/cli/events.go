@@ -1,11 +1,6 @@
 package cli
 
-import (
-	"encoding/json"
-	"io"
-	"sync"
-	"time"
-)
+import "time"
 
 // JSON Lines events written to stdout with --json. Every line is one object
 // with an "event" field; the fields of each event are documented in README.md.
@@ -24,6 +19,15 @@ type connectedEvent struct {
 	RemoteType string `json:"remote_type"`
 	// Connections is how many peer connections carry the data (--parallel).
 	Connections int `json:"connections"`
+}
+
+// waitingEvent: no sender waits under the code yet; with --wait the
+// receiver keeps trying for WaitSeconds. Slot is the code's number only: the
+// words stay secret.
+type waitingEvent struct {
+	Event       string  `json:"event"` // "waiting"
+	Slot        string  `json:"slot"`
+	WaitSeconds float64 `json:"wait_seconds"`
 }
 
 type verifyEvent struct {
@@ -98,21 +102,3 @@ type errorEvent struct {
 
 // jsonProgressEvery is how often progress events are written at most.
 const jsonProgressEvery = 250 * time.Millisecond
-
-// eventWriter writes events as JSON Lines; safe for concurrent use.
-type eventWriter struct {
-	mu  sync.Mutex
-	enc *json.Encoder
-}
-
-func newEventWriter(w io.Writer) *eventWriter {
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(false)
-	return &eventWriter{enc: enc}
-}
-
-func (e *eventWriter) write(v any) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	_ = e.enc.Encode(v) // stdout gone: nothing better to do
-}

@@ -140,6 +140,7 @@ func TestHeldFilesShown(t *testing.T) {
 	u = newUI(ios, true, false)
 	u.Resumed("big.iso", 41<<19, false)
 	u.Discarded("notes.txt", 4000)
+	u.close()
 	want := `{"event":"resumed","path":"big.iso","bytes":21495808,"whole":false}` + "\n" + `{"event":"discarded","path":"notes.txt","bytes":4000}` + "\n"
 	if out.String() != want {
 		t.Errorf("JSON events %q, want %q", out, want)

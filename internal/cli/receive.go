@@ -5,13 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/ferry-dev/ferry/internal/buildinfo"
 	"github.com/ferry-dev/ferry/peer"
 	"github.com/ferry-dev/ferry/rendezvous"
-	"github.com/ferry-dev/ferry/rendezvous/rendezvousclient"
 	"github.com/ferry-dev/ferry/transfer"
 )
 
@@ -26,7 +26,10 @@ type ReceiveOptions struct {
 	JSON      bool
 	Quiet     bool
 	Verify    bool
-	ICE       ICEOptions
+	// Wait is how long to keep trying while no sender waits under the code
+	// yet (--wait, FERRY_WAIT); 0 fails at once.
+	Wait time.Duration
+	ICE  ICEOptions
 }
 
 // NewCmdReceive builds `ferry receive`. runF replaces the run step in tests.
@@ -39,7 +42,8 @@ func NewCmdReceive(ios *IOStreams, runF func(context.Context, *ReceiveOptions) e
 also come from FERRY_CODE, which keeps it out of the process list.`,
 		Example: `  ferry receive --server ws://192.168.1.5:40123 7-apple-river
   ferry receive --server ws://192.168.1.5:40123 --out - 7-apple-river | tar x
-  FERRY_CODE=42-alpha-bravo ferry receive --server wss://ferry.example.org --yes --out backups/`,
+  FERRY_CODE=42-alpha-bravo ferry receive --server wss://ferry.example.org --yes --out backups/
+  ferry receive --server wss://ferry.example.org --wait 10m --yes 42-alpha-bravo`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 1 {
@@ -56,6 +60,9 @@ also come from FERRY_CODE, which keeps it out of the process list.`,
 			}
 			if opts.Out == "-" && opts.JSON {
 				return usageError{errors.New("--out - and --json would both write to standard output: use one of them")}
+			}
+			if err := resolveWait(opts, cmd.Flags().Changed("wait")); err != nil {
+				return err
 			}
 			if err := opts.ICE.resolve(); err != nil {
 				return err
@@ -74,12 +81,14 @@ also come from FERRY_CODE, which keeps it out of the process list.`,
 	f.BoolVar(&opts.JSON, "json", false, "write JSON Lines events to stdout instead of messages and progress bars")
 	f.BoolVar(&opts.Quiet, "quiet", false, "no progress output; only errors")
 	f.BoolVar(&opts.Verify, "verify", false, "show a verification string that both sides must see equal, and ask before receiving")
+	f.DurationVar(&opts.Wait, "wait", 0, "if no sender waits under the code yet, keep trying for this long (e.g. 10m), for a receiver that may start first; env FERRY_WAIT")
 	addICEFlags(f, &opts.ICE)
 	return cmd
 }
 
 func runReceive(ctx context.Context, opts *ReceiveOptions) error {
 	u := newUI(opts.IO, opts.JSON, opts.Quiet)
+	defer u.close() // every event written before the exit
 	res, err := receive(ctx, opts, u)
 	if err != nil {
 		kind, _ := classify(ctx, err)
@@ -108,14 +117,11 @@ func receive(ctx context.Context, opts *ReceiveOptions, u *ui) (transfer.Result,
 	} else if err := os.MkdirAll(opts.Out, 0o755); err != nil {
 		return transfer.Result{}, fmt.Errorf("output directory: %w", err)
 	}
-	rz, err := rendezvousclient.Dial(ctx, opts.Server)
+	rz, err := dialJoin(ctx, opts.Server, code, opts.Wait, func() { u.waiting(code.Slot, opts.Wait) })
 	if err != nil {
 		return transfer.Result{}, err
 	}
 	defer rz.Close()
-	if err := rz.Join(ctx, code.Slot); err != nil {
-		return transfer.Result{}, joinError(err)
-	}
 	sess, err := secure(ctx, rz, code, rendezvous.SideReceiver, opts.Verify, opts.IO, u)
 	if err != nil {
 		return transfer.Result{}, err

@@ -96,6 +96,7 @@ the local network.`,
 
 func runSend(ctx context.Context, opts *SendOptions) error {
 	u := newUI(opts.IO, opts.JSON, opts.Quiet)
+	defer u.close() // every event written before the exit
 	res, err := send(ctx, opts, u)
 	if err != nil {
 		kind, _ := classify(ctx, err)

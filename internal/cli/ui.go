@@ -40,6 +40,13 @@ func newUI(ios *IOStreams, jsonOut, quiet bool) *ui {
 	return u
 }
 
+// close writes the JSON events still queued for a slow reader (--json).
+func (u *ui) close() {
+	if u.json != nil {
+		u.json.close()
+	}
+}
+
 // human reports whether plain messages go to stderr.
 func (u *ui) human() bool { return u.json == nil && !u.quiet }
 
@@ -119,6 +126,15 @@ func (u *ui) text(b []byte) error {
 	return err
 }
 
+// waiting says that the receiver came first and waits for its sender (--wait).
+func (u *ui) waiting(slot string, wait time.Duration) {
+	if u.json != nil {
+		u.json.write(waitingEvent{Event: "waiting", Slot: slot, WaitSeconds: wait.Seconds()})
+		return
+	}
+	u.infof("No sender is waiting under code %s yet: waiting up to %s for it (--wait).", slot, wait)
+}
+
 func (u *ui) verify(s string) {
 	if u.json != nil {
 		u.json.write(verifyEvent{Event: "verify", Verifier: s})
@@ -150,7 +166,7 @@ func (u *ui) Transferred(done, total int64) {
 	if u.json != nil {
 		if now := time.Now(); now.Sub(u.lastJSON) >= jsonProgressEvery || done == total {
 			u.lastJSON = now
-			u.json.write(progressEvent{Event: "progress", Bytes: done, Total: total})
+			u.json.writeProgress(progressEvent{Event: "progress", Bytes: done, Total: total})
 		}
 		return
 	}
