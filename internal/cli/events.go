@@ -3,7 +3,7 @@ package cli
 import "time"
 
 // JSON Lines events written to stdout with --json. Every line is one object
-// with an "event" field; the fields of each event are documented in README.md.
+// with an "event" field; the fields of each event are documented in docs/cli.md.
 
 type codeEvent struct {
 	Event   string `json:"event"` // "code"
