@@ -45,7 +45,8 @@ var _ Source = (*FileSource)(nil)
 // an entry for itself (named by its base name) and one for everything below it,
 // as slash-separated paths under that name: subdirectories (empty ones too) and
 // regular files (empty ones too). Symbolic links and special files inside
-// directories are not followed nor sent; Skipped lists them. A symbolic link
+// directories are not followed nor sent, nor are the partial files an
+// unfinished receive left there (NAME.ferry-part); Skipped lists them. A symbolic link
 // given as an argument is followed, since the user named it.
 //
 // Every regular file is opened once to check that it can be read: a file or
@@ -109,6 +110,9 @@ func (s *FileSource) add(osPath, name string, fi fs.FileInfo) error {
 		}
 	}
 	if err := ValidateName(name); err != nil {
+		if strings.HasSuffix(err.Error(), "rename it") {
+			return fmt.Errorf("file source: cannot send %q: %w", osPath, err)
+		}
 		return fmt.Errorf("file source: cannot send %q: %w; rename it", osPath, err)
 	}
 	if len(s.manifest.Entries) >= MaxEntries {
@@ -137,6 +141,15 @@ func (s *FileSource) walk(root, name string) error {
 				reason = "symbolic link"
 			}
 			s.skipped = append(s.skipped, Skipped{Path: p, Reason: reason})
+			return nil
+		}
+		if p != root && isReserved(d.Name()) {
+			// What an interrupted ferry receive left in this directory:
+			// not the user's data, and a name manifests may not carry.
+			s.skipped = append(s.skipped, Skipped{Path: p, Reason: "partial file of an unfinished ferry receive"})
+			if d.IsDir() {
+				return fs.SkipDir
+			}
 			return nil
 		}
 		fi, err := d.Info()

@@ -136,3 +136,40 @@ func TestReaderSourceOpensOnce(t *testing.T) {
 		t.Error("second Open worked")
 	}
 }
+
+// TestFileSourceSkipsPartialFiles: a directory that once received an
+// interrupted transfer holds NAME.ferry-part files; sending that directory
+// skips them (and reports them, as symbolic links are) instead of refusing
+// the whole directory over a name ferry reserves.
+func TestFileSourceSkipsPartialFiles(t *testing.T) {
+	dir := t.TempDir()
+	for name, data := range map[string]string{"a.txt": "a", "big.iso.ferry-part": "partial", "Old.FERRY-PART": "x"} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Mkdir(filepath.Join(dir, "unpacked.ferry-part"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	s, err := NewFileSource(dir)
+	if err != nil {
+		t.Fatalf("NewFileSource: %v", err)
+	}
+	var paths []string
+	for _, e := range s.Manifest().Entries {
+		paths = append(paths, e.Path)
+	}
+	base := filepath.Base(dir)
+	if want := []string{base, base + "/a.txt"}; strings.Join(paths, ",") != strings.Join(want, ",") {
+		t.Errorf("entries %v, want %v", paths, want)
+	}
+	skipped := map[string]string{}
+	for _, sk := range s.Skipped() {
+		skipped[filepath.Base(sk.Path)] = sk.Reason
+	}
+	for _, name := range []string{"big.iso.ferry-part", "Old.FERRY-PART", "unpacked.ferry-part"} {
+		if !strings.Contains(skipped[name], "ferry") {
+			t.Errorf("%s: skipped as %q, want a reason that names ferry's partial files", name, skipped[name])
+		}
+	}
+}
