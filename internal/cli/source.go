@@ -25,6 +25,11 @@ func source(opts *SendOptions) (transfer.Source, []transfer.Skipped, error) {
 			if text, err = io.ReadAll(io.LimitReader(opts.IO.In, transfer.MaxTextSize+1)); err != nil {
 				return nil, nil, fmt.Errorf("read the text from standard input: %w", err)
 			}
+			if len(text) > transfer.MaxTextSize {
+				// Only the first byte past the limit was read: the size is unknown.
+				return nil, nil, fmt.Errorf("the text on standard input is longer than the limit of %s: send it as a file instead (ferry send --name NAME - < FILE)",
+					transfer.HumanBytes(transfer.MaxTextSize))
+			}
 		}
 		src, err := transfer.NewTextSource(text)
 		return src, nil, err
