@@ -41,7 +41,7 @@ func NewCmdRoot(ios *IOStreams) *cobra.Command {
 		Version:       buildinfo.String(),
 	}
 	root.SetIn(ios.In)
-	root.SetOut(ios.ErrOut)
+	root.SetOut(ios.Out) // help, completion scripts and their answers: stdout, for | less and shells
 	root.SetErr(ios.ErrOut)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	root.AddCommand(NewCmdSend(ios, nil), NewCmdReceive(ios, nil), newCmdVersion(ios))
