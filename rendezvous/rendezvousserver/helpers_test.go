@@ -2,7 +2,6 @@ package rendezvousserver_test
 
 import (
 	"context"
-	"errors"
 	"io"
 	"log/slog"
 	"net/http/httptest"
@@ -17,14 +16,9 @@ import (
 	"github.com/ferry-dev/ferry/rendezvous/rendezvoustest"
 )
 
-// testTimeout is generous: other tests load the machine at the same time.
-const testTimeout = 30 * time.Second
+const testTimeout = rendezvoustest.Timeout
 
-func testCtx(t *testing.T) context.Context {
-	ctx, cancel := context.WithTimeout(t.Context(), testTimeout)
-	t.Cleanup(cancel)
-	return ctx
-}
+func testCtx(t *testing.T) context.Context { return rendezvoustest.Context(t) }
 
 // logWatch is a slog.Handler that keeps the server's log records, so tests
 // can wait for a server event ("slot freed") instead of sleeping. It also
@@ -163,17 +157,7 @@ func exchange(t *testing.T, a, b *rendezvousclient.Conn) {
 // wantErr checks that err matches target and that its text has every want.
 func wantErr(t *testing.T, err, target error, want ...string) {
 	t.Helper()
-	if err == nil {
-		t.Fatalf("got no error, want %v", target)
-	}
-	if !errors.Is(err, target) {
-		t.Fatalf("error %q does not match %q", err, target)
-	}
-	for _, w := range want {
-		if !strings.Contains(err.Error(), w) {
-			t.Errorf("error %q does not say %q", err, w)
-		}
-	}
+	rendezvoustest.WantErr(t, err, target, want...)
 }
 
 // recvErr reads from c until an error and returns it.

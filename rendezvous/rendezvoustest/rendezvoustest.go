@@ -4,10 +4,12 @@ package rendezvoustest
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ferry-dev/ferry/rendezvous/rendezvousclient"
 	"github.com/ferry-dev/ferry/rendezvous/rendezvousserver"
@@ -76,4 +78,31 @@ func Dial(ctx context.Context, t testing.TB, url string) *rendezvousclient.Conn 
 	}
 	t.Cleanup(func() { _ = c.Close() })
 	return c
+}
+
+// Timeout bounds a test's calls to the server: generous, since other tests
+// load the machine at the same time.
+const Timeout = 30 * time.Second
+
+// Context is the test's context with Timeout.
+func Context(t testing.TB) context.Context {
+	ctx, cancel := context.WithTimeout(t.Context(), Timeout)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// WantErr checks that err matches target and that its text has every want.
+func WantErr(t testing.TB, err, target error, want ...string) {
+	t.Helper()
+	if err == nil {
+		t.Fatalf("got no error, want %v", target)
+	}
+	if !errors.Is(err, target) {
+		t.Fatalf("error %q does not match %q", err, target)
+	}
+	for _, w := range want {
+		if !strings.Contains(err.Error(), w) {
+			t.Errorf("error %q does not say %q", err, w)
+		}
+	}
 }
