@@ -12,9 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ferry-dev/ferry/peer"
-	"github.com/ferry-dev/ferry/rendezvous"
-	"github.com/ferry-dev/ferry/rendezvous/rendezvousclient"
+	"github.com/ferry-dev/ferry"
 )
 
 // A hostile sender: it speaks the real rendezvous, PAKE and WebRTC protocols
@@ -53,39 +51,31 @@ func manifestFrames(names ...string) []byte {
 }
 
 // hostileSend pairs with a receiver under code and offers names. It closes
-// claimed once the code's slot is taken, so the receiver can start.
+// claimed once the code is held, so the receiver can start. ferry.Connect is
+// the real meeting (rendezvous, PAKE, WebRTC); only the frames are forged.
 func hostileSend(ctx context.Context, server, code string, claimed chan<- struct{}, names ...string) error {
-	c, err := rendezvous.ParseCode(code)
+	link, err := ferry.Connect(ctx, ferry.ConnectConfig{
+		Config: ferry.Config{Server: server, Code: code, Events: codeHeld{held: claimed}},
+		Side:   ferry.Sender,
+	})
 	if err != nil {
 		return err
 	}
-	rz, err := rendezvousclient.Dial(ctx, server)
-	if err != nil {
+	defer link.Close()
+	if _, err := link.Write(append(helloFrame(), manifestFrames(names...)...)); err != nil {
 		return err
 	}
-	defer rz.Close()
-	if err := rz.Claim(ctx, c.Slot); err != nil {
-		return err
-	}
-	close(claimed)
-	if err := rz.WaitPeer(ctx); err != nil {
-		return err
-	}
-	sess, err := rendezvous.Secure(ctx, rz, c.Slot, c.Password(), rendezvous.SideSender)
-	if err != nil {
-		return err
-	}
-	pc, err := peer.Connect(ctx, sess, peer.Offerer, peer.Config{})
-	if err != nil {
-		return err
-	}
-	defer pc.Close()
-	if _, err := pc.Write(append(helloFrame(), manifestFrames(names...)...)); err != nil {
-		return err
-	}
-	_, _ = io.Copy(io.Discard, pc) // until the receiver hangs up
+	_, _ = io.Copy(io.Discard, link) // until the receiver hangs up
 	return nil
 }
+
+// codeHeld closes its channel when the sender holds its code.
+type codeHeld struct {
+	ferry.NopEvents
+	held chan<- struct{}
+}
+
+func (c codeHeld) Code(ferry.CodeInfo) { close(c.held) }
 
 // TestHostileNamesRefusedByReceiver runs the real `ferry receive` against a
 // hostile sender: each name is refused with exit 1, shown escaped (no raw

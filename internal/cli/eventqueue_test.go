@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ferry-dev/ferry/peer"
+	"github.com/ferry-dev/ferry"
 )
 
 // stuckReader is stdout with a reader that stops reading: the first Write
@@ -116,12 +116,12 @@ func TestUIProgressNeverWaits(t *testing.T) {
 	ios.Out = out
 	u := newUI(ios, true, false)
 	returnsSoon(t, "the connected event", func() {
-		u.connected(peer.Route{Direct: true, LocalType: "host", RemoteType: "host"}, 1)
+		u.Connected(ferry.Connection{Route: ferry.Route{Direct: true, LocalType: "host", RemoteType: "host"}, Connections: 1})
 	})
 	<-out.began
-	returnsSoon(t, "ui.Transferred", func() {
+	returnsSoon(t, "ui.Progress", func() {
 		for i := int64(1); i <= 1000; i++ {
-			u.Transferred(i, 1000) // the last, done == total, is always sent
+			u.Progress(i, 1000) // the last, done == total, is always sent
 		}
 	})
 	close(out.gate)

@@ -8,8 +8,7 @@ import (
 
 	"github.com/spf13/pflag"
 
-	"github.com/ferry-dev/ferry/peer"
-	"github.com/ferry-dev/ferry/rendezvous"
+	"github.com/ferry-dev/ferry"
 )
 
 // envICEServers stands in for --ice-server: comma-separated.
@@ -25,14 +24,14 @@ type ICEOptions struct {
 	ForceRelay bool     // --force-relay
 	Parallel   int      // --parallel, or FERRY_PARALLEL; 0: from the core count
 
-	parsed []peer.ICEServer
+	parsed []ferry.ICEServer
 }
 
 func addICEFlags(f *pflag.FlagSet, o *ICEOptions) {
 	f.StringArrayVar(&o.Servers, "ice-server", nil, "add a STUN or TURN server to those the rendezvous server offers: stun:host:port or turn:user:password@host:port (repeatable); env "+envICEServers+", comma-separated")
 	f.BoolVar(&o.ForceRelay, "force-relay", false, "connect only through a relay (TURN), never directly: the peer never learns your IP address")
 	f.IntVar(&o.Parallel, "parallel", 0, fmt.Sprintf("peer connections to run at once, 1 to %d (the sender asks, the receiver allows at most): more cores, more speed; 0 picks from the core count (%d here); env %s",
-		peer.MaxParallel, peer.DefaultParallel(), envParallel))
+		ferry.MaxParallel, ferry.DefaultParallel(), envParallel))
 }
 
 // resolve reads FERRY_ICE_SERVERS when no --ice-server was given, and parses
@@ -43,12 +42,12 @@ func (o *ICEOptions) resolve() error {
 		from = fmt.Sprintf("%s=%q", envParallel, v)
 		n, err := strconv.Atoi(v)
 		if err != nil {
-			return usageError{fmt.Errorf("%s: not a number of connections (1 to %d, or 0 for the default)", from, peer.MaxParallel)}
+			return usageError{fmt.Errorf("%s: not a number of connections (1 to %d, or 0 for the default)", from, ferry.MaxParallel)}
 		}
 		o.Parallel = n
 	}
-	if o.Parallel < 0 || o.Parallel > peer.MaxParallel {
-		return usageError{fmt.Errorf("%s: give 1 to %d connections, or 0 for the default", from, peer.MaxParallel)}
+	if o.Parallel < 0 || o.Parallel > ferry.MaxParallel {
+		return usageError{fmt.Errorf("%s: give 1 to %d connections, or 0 for the default", from, ferry.MaxParallel)}
 	}
 	servers := o.Servers
 	if len(servers) == 0 {
@@ -60,7 +59,7 @@ func (o *ICEOptions) resolve() error {
 	}
 	o.parsed = nil
 	for _, s := range servers {
-		srv, err := peer.ParseICEServer(s)
+		srv, err := ferry.ParseICEServer(s)
 		if err != nil {
 			return usageError{fmt.Errorf("--ice-server: %w", err)}
 		}
@@ -69,13 +68,7 @@ func (o *ICEOptions) resolve() error {
 	return nil
 }
 
-// peerConfig is the ICE part of the peer configuration: the servers the
-// rendezvous server offered, then the user's own.
-func (o ICEOptions) peerConfig(offered []rendezvous.ICEServer) peer.Config {
-	cfg := peer.Config{ForceRelay: o.ForceRelay, Parallel: o.Parallel}
-	for _, s := range offered {
-		cfg.ICEServers = append(cfg.ICEServers, peer.ICEServer{URLs: s.URLs, Username: s.Username, Credential: s.Credential})
-	}
-	cfg.ICEServers = append(cfg.ICEServers, o.parsed...)
-	return cfg
+// network is the peer connection's configuration for ferry.
+func (o ICEOptions) network() ferry.Network {
+	return ferry.Network{ICEServers: o.parsed, ForceRelay: o.ForceRelay, Parallel: o.Parallel}
 }

@@ -9,10 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/ferry-dev/ferry/internal/buildinfo"
-	"github.com/ferry-dev/ferry/peer"
-	"github.com/ferry-dev/ferry/rendezvous"
-	"github.com/ferry-dev/ferry/transfer"
+	"github.com/ferry-dev/ferry"
 )
 
 // ReceiveOptions are the inputs of `ferry receive`.
@@ -89,61 +86,34 @@ also come from FERRY_CODE, which keeps it out of the process list.`,
 func runReceive(ctx context.Context, opts *ReceiveOptions) error {
 	u := newUI(opts.IO, opts.JSON, opts.Quiet)
 	defer u.close() // every event written before the exit
-	res, err := receive(ctx, opts, u)
-	if err != nil {
+	if _, err := receive(ctx, opts, u); err != nil {
 		kind, _ := classify(ctx, err)
 		u.fail(kind, err)
 		return reportedError{err}
 	}
-	u.done("Received", res)
 	return nil
 }
 
-func receive(ctx context.Context, opts *ReceiveOptions, u *ui) (transfer.Result, error) {
-	code, err := rendezvous.ParseCode(opts.Code)
-	if err != nil {
-		return transfer.Result{}, err
-	}
-	topts := transfer.ReceiveOptions{
+// receive runs ferry.Receive with what the options name; its events reach u.
+func receive(ctx context.Context, opts *ReceiveOptions, u *ui) (ferry.Result, error) {
+	cfg := ferry.ReceiveConfig{
+		Config: ferry.Config{
+			Server:  opts.Server,
+			Code:    opts.Code,
+			Network: opts.ICE.network(),
+			Verify:  verifier(opts.Verify, opts.IO, u),
+			Events:  receiverEvents{u},
+		},
 		Dir:       opts.Out,
 		Overwrite: opts.Overwrite,
-		Accept:    func(ctx context.Context, m transfer.Manifest) error { return accept(ctx, opts, u, m) },
-		Progress:  u,
 		Text:      textOut{u},
-		Software:  buildinfo.String(),
+		Accept:    func(ctx context.Context, m ferry.Manifest) error { return accept(ctx, opts, u, m) },
+		Wait:      opts.Wait,
 	}
 	if opts.Out == "-" {
-		topts.Dir, topts.Out = "", outputWriter{opts.IO.Out}
-	} else if err := os.MkdirAll(opts.Out, 0o755); err != nil {
-		return transfer.Result{}, fmt.Errorf("output directory: %w", err)
+		cfg.Out = outputWriter{opts.IO.Out}
 	}
-	rz, err := dialJoin(ctx, opts.Server, code, opts.Wait, func() { u.waiting(code.Slot, opts.Wait) })
-	if err != nil {
-		return transfer.Result{}, err
-	}
-	defer rz.Close()
-	sess, err := secure(ctx, rz, code, rendezvous.SideReceiver, opts.Verify, opts.IO, u)
-	if err != nil {
-		return transfer.Result{}, err
-	}
-	pc, err := connectPeer(ctx, sess, rz.ICEServers(), opts.ICE, peer.Answerer, u)
-	if err != nil {
-		return transfer.Result{}, err
-	}
-	defer pc.Close()
-	_ = rz.Close()
-	return transfer.Receive(ctx, pc, topts)
-}
-
-// joinError adds to a failed join what the server cannot know: once a sender
-// and its receiver have connected, the server forgets the code, so a second
-// receiver that came a little later (someone else used the code first) hears
-// that nobody waits under it.
-func joinError(err error) error {
-	if errors.Is(err, rendezvous.ErrNoSuchSlot) && !errors.Is(err, rendezvous.ErrSlotUsed) {
-		return fmt.Errorf("%w; a code works once: if someone else may have used it first, ask the sender to send again for a new code", err)
-	}
-	return err
+	return ferry.Receive(ctx, cfg)
 }
 
 // textOut shows a received text message through the ui.
@@ -157,9 +127,7 @@ func (t textOut) Write(p []byte) (int, error) {
 }
 
 // accept shows the offer and asks the user, unless --yes.
-func accept(ctx context.Context, opts *ReceiveOptions, u *ui, m transfer.Manifest) error {
-	u.offer(m)
-	u.sizes(m)
+func accept(ctx context.Context, opts *ReceiveOptions, u *ui, m ferry.Manifest) error {
 	if len(m.Entries) == 1 && m.Entries[0].Text {
 		return nil // a text is shown, never written: nothing to agree to
 	}
@@ -169,7 +137,7 @@ func accept(ctx context.Context, opts *ReceiveOptions, u *ui, m transfer.Manifes
 		return nil
 	}
 	if !opts.IO.StdinTTY {
-		return fmt.Errorf("%w: no terminal to ask whether to accept %s; pass --yes to accept without asking", transfer.ErrDeclined, what)
+		return fmt.Errorf("%w: no terminal to ask whether to accept %s; pass --yes to accept without asking", ferry.ErrDeclined, what)
 	}
 	fmt.Fprintf(opts.IO.ErrOut, "Receive %s? [Y/n] ", what)
 	ok, err := askYes(ctx, opts.IO, true)
@@ -177,7 +145,7 @@ func accept(ctx context.Context, opts *ReceiveOptions, u *ui, m transfer.Manifes
 		return err
 	}
 	if !ok {
-		return fmt.Errorf("%w: you declined %s", transfer.ErrDeclined, what)
+		return fmt.Errorf("%w: you declined %s", ferry.ErrDeclined, what)
 	}
 	return nil
 }

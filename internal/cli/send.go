@@ -4,14 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 
 	"github.com/spf13/cobra"
 
-	"github.com/ferry-dev/ferry/internal/buildinfo"
-	"github.com/ferry-dev/ferry/peer"
+	"github.com/ferry-dev/ferry"
 	"github.com/ferry-dev/ferry/rendezvous"
-	"github.com/ferry-dev/ferry/rendezvous/rendezvousclient"
 	"github.com/ferry-dev/ferry/transfer"
 )
 
@@ -97,85 +96,38 @@ the local network.`,
 func runSend(ctx context.Context, opts *SendOptions) error {
 	u := newUI(opts.IO, opts.JSON, opts.Quiet)
 	defer u.close() // every event written before the exit
-	res, err := send(ctx, opts, u)
-	if err != nil {
+	if _, err := send(ctx, opts, u); err != nil {
 		kind, _ := classify(ctx, err)
 		u.fail(kind, err)
 		return reportedError{err}
 	}
-	u.done("Sent", res)
 	return nil
 }
 
-func send(ctx context.Context, opts *SendOptions, u *ui) (transfer.Result, error) {
-	var chosen rendezvous.Code
+// send runs ferry.Send with what the options name; its events reach u.
+func send(ctx context.Context, opts *SendOptions, u *ui) (ferry.Result, error) {
 	if opts.Code != "" {
-		var err error
-		if chosen, err = rendezvous.ParseCode(opts.Code); err != nil {
-			return transfer.Result{}, usageError{err}
+		if _, err := rendezvous.ParseCode(opts.Code); err != nil {
+			return ferry.Result{}, usageError{err}
 		}
 	}
 	src, skipped, err := source(opts)
 	if err != nil {
-		return transfer.Result{}, err
+		return ferry.Result{}, err
 	}
-	for _, s := range skipped {
-		u.skipped(s)
-	}
-
-	server, dialURL := opts.Server, opts.Server
-	if server == "" {
-		emb, err := startEmbedded(ctx, opts.IO.ErrOut)
-		if err != nil {
-			return transfer.Result{}, err
-		}
-		defer emb.Close()
-		server, dialURL = emb.advertise, emb.local
-	}
-	rz, err := rendezvousclient.Dial(ctx, dialURL)
-	if err != nil {
-		return transfer.Result{}, err
-	}
-	defer rz.Close()
-
-	code := chosen
-	if opts.Code != "" {
-		if err := rz.Claim(ctx, chosen.Slot); err != nil {
-			return transfer.Result{}, err
-		}
-	} else {
-		slot, err := rz.Allocate(ctx)
-		if err != nil {
-			return transfer.Result{}, err
-		}
-		if code, err = rendezvous.NewCode(slot, opts.Words); err != nil {
-			return transfer.Result{}, err
-		}
-	}
-	m := src.Manifest()
-	u.sizes(m)
-	u.infof("Sending %s (%s).", describe(m), sizeText(m))
-	u.code(code.String(), server, receiveCommand(server, code.String()))
-
-	if err := rz.WaitPeer(ctx); err != nil {
-		return transfer.Result{}, err
-	}
-	sess, err := secure(ctx, rz, code, rendezvous.SideSender, opts.Verify, opts.IO, u)
-	if err != nil {
-		return transfer.Result{}, err
-	}
-	pc, err := connectPeer(ctx, sess, rz.ICEServers(), opts.ICE, peer.Offerer, u)
-	if err != nil {
-		return transfer.Result{}, err
-	}
-	defer pc.Close()
-	_ = rz.Close() // signaling is over; the data flows peer to peer
-	return transfer.Send(ctx, pc, src, transfer.SendOptions{Progress: u, NoCompression: !opts.Compress, Software: buildinfo.String()})
-}
-
-// receiveCommand is what the receiver runs, verbatim.
-func receiveCommand(server, code string) string {
-	return "ferry receive --server " + server + " " + code
+	return ferry.Send(ctx, src, ferry.SendConfig{
+		Config: ferry.Config{
+			Server:  opts.Server,
+			Code:    opts.Code,
+			Network: opts.ICE.network(),
+			Verify:  verifier(opts.Verify, opts.IO, u),
+			Events:  senderEvents{ui: u, skipped: skipped},
+		},
+		Words:         opts.Words,
+		NoCompression: !opts.Compress,
+		// Without --server: a server in this process, its warnings on stderr.
+		LocalServer: ferry.ServerConfig{Logger: slog.New(slog.NewTextHandler(opts.IO.ErrOut, &slog.HandlerOptions{Level: slog.LevelWarn}))},
+	})
 }
 
 // sizeText is the size of what a manifest holds, for messages and the accept

@@ -10,13 +10,15 @@ import (
 
 	"github.com/schollz/progressbar/v3"
 
-	"github.com/ferry-dev/ferry/peer"
+	"github.com/ferry-dev/ferry"
+	"github.com/ferry-dev/ferry/internal/tune"
 	"github.com/ferry-dev/ferry/transfer"
 )
 
 // ui reports what happens to the user: JSON events on stdout with --json,
 // otherwise messages on stderr and a progress bar when stderr is a terminal.
-// It implements transfer.Progress.
+// It implements ferry.Events but for Offer, Code and Done, which differ by
+// side (flowevents.go).
 type ui struct {
 	ios   *IOStreams
 	json  *eventWriter // nil unless --json
@@ -65,33 +67,39 @@ func (u *ui) warnf(format string, args ...any) {
 	}
 }
 
-func (u *ui) code(code, server, command string) {
+func (u *ui) code(c ferry.CodeInfo) {
 	if u.json != nil {
-		u.json.write(codeEvent{Event: "code", Code: code, Server: server, Command: command})
+		u.json.write(codeEvent{Event: "code", Code: c.Code, Server: c.Server, Command: c.Command})
 		return
 	}
 	// Even with --quiet the code must be shown: it is the one thing to pass on.
-	fmt.Fprintf(u.ios.ErrOut, "Code: %s\nOn the other computer, run:\n  %s\n", code, command)
+	fmt.Fprintf(u.ios.ErrOut, "Code: %s\nOn the other computer, run:\n  %s\n", c.Code, c.Command)
 }
 
-func (u *ui) connected(r peer.Route, conns int) {
+// Connected implements ferry.Events.
+func (u *ui) Connected(c ferry.Connection) {
+	tune.Connections(c.Connections) // the memory the collector may use grows with them
+	r := c.Route
 	route := routeName(r)
 	u.barLabel = route
 	if u.json != nil {
-		u.json.write(connectedEvent{Event: "connected", Route: route, LocalType: r.LocalType, RemoteType: r.RemoteType, Connections: conns})
-		return
+		u.json.write(connectedEvent{Event: "connected", Route: route, LocalType: r.LocalType, RemoteType: r.RemoteType, Connections: c.Connections})
+	} else {
+		how := "direct"
+		if !r.Direct {
+			how = "via relay"
+		}
+		if c.Connections > 1 {
+			how = fmt.Sprintf("%s, %d connections", how, c.Connections)
+		}
+		u.infof("Connected (%s, %s to %s).", how, r.LocalType, r.RemoteType)
 	}
-	how := "direct"
-	if !r.Direct {
-		how = "via relay"
+	if c.Warning != "" {
+		u.warnf("%s", c.Warning) // one connection per process: shown once
 	}
-	if conns > 1 {
-		how = fmt.Sprintf("%s, %d connections", how, conns)
-	}
-	u.infof("Connected (%s, %s to %s).", how, r.LocalType, r.RemoteType)
 }
 
-func routeName(r peer.Route) string {
+func routeName(r ferry.Route) string {
 	if r.Direct {
 		return "direct"
 	}
@@ -126,8 +134,9 @@ func (u *ui) text(b []byte) error {
 	return err
 }
 
-// waiting says that the receiver came first and waits for its sender (--wait).
-func (u *ui) waiting(slot string, wait time.Duration) {
+// Waiting implements ferry.Events: the receiver came first and waits for
+// its sender (--wait).
+func (u *ui) Waiting(slot string, wait time.Duration) {
 	if u.json != nil {
 		u.json.write(waitingEvent{Event: "waiting", Slot: slot, WaitSeconds: wait.Seconds()})
 		return
@@ -156,8 +165,8 @@ func (u *ui) offer(m transfer.Manifest) {
 	}
 }
 
-// Transferred implements transfer.Progress.
-func (u *ui) Transferred(done, total int64) {
+// Progress implements ferry.Events.
+func (u *ui) Progress(done, total int64) {
 	u.mu.Lock()
 	defer u.mu.Unlock()
 	if u.started.IsZero() {
@@ -198,7 +207,7 @@ func (u *ui) Transferred(done, total int64) {
 	_ = u.bar.Set64(done)
 }
 
-// Resumed implements transfer.HeldReporter.
+// Resumed implements ferry.Events.
 func (u *ui) Resumed(path string, offset int64, whole bool) {
 	if u.json != nil {
 		u.json.write(resumedEvent{Event: "resumed", Path: path, Bytes: offset, Whole: whole})
@@ -211,7 +220,7 @@ func (u *ui) Resumed(path string, offset int64, whole bool) {
 	u.note("Resuming %s from %s (kept from an earlier transfer).", displayName(path), transfer.HumanBytes(offset))
 }
 
-// Discarded implements transfer.HeldReporter.
+// Discarded implements ferry.Events.
 func (u *ui) Discarded(path string, held int64) {
 	if u.json != nil {
 		u.json.write(discardedEvent{Event: "discarded", Path: path, Bytes: held})
@@ -234,8 +243,8 @@ func (u *ui) note(format string, args ...any) {
 	fmt.Fprintf(u.ios.ErrOut, format+"\n", args...)
 }
 
-// FileDone implements transfer.Progress.
-func (u *ui) FileDone(f transfer.FileResult) {
+// File implements ferry.Events.
+func (u *ui) File(f ferry.FileResult) {
 	if u.json != nil {
 		u.json.write(fileEvent{Event: "file", Path: f.Path, Size: f.Size, SHA256: f.SHA256})
 		return
