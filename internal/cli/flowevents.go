@@ -1,0 +1,56 @@
+package cli
+
+import (
+	"github.com/ferry-dev/ferry"
+	"github.com/ferry-dev/ferry/transfer"
+)
+
+// senderEvents is what `ferry send` shows of ferry.Send's events.
+type senderEvents struct {
+	*ui
+	skipped []transfer.Skipped // what the source left out, reported with the code
+}
+
+// Offer comes just before the code: the skipped entries and what is sent.
+func (e senderEvents) Offer(m ferry.Manifest) {
+	e.sizes(m)
+	if e.json == nil {
+		e.reportSkipped()
+	}
+	e.infof("Sending %s (%s).", describe(m), sizeText(m))
+}
+
+// Code shows the code; with --json its event comes first of all.
+func (e senderEvents) Code(c ferry.CodeInfo) {
+	e.code(c)
+	if e.json != nil {
+		e.reportSkipped()
+	}
+}
+
+func (e senderEvents) reportSkipped() {
+	for _, s := range e.skipped {
+		e.ui.skipped(s)
+	}
+}
+
+func (e senderEvents) Done(r ferry.Result) { e.done("Sent", r) }
+
+// receiverEvents is what `ferry receive` shows of ferry.Receive's events.
+type receiverEvents struct{ *ui }
+
+// Code never comes to a receiver.
+func (receiverEvents) Code(ferry.CodeInfo) {}
+
+// Offer shows the offer (--json) before the accept prompt.
+func (e receiverEvents) Offer(m ferry.Manifest) {
+	e.offer(m)
+	e.sizes(m)
+}
+
+func (e receiverEvents) Done(r ferry.Result) { e.done("Received", r) }
+
+var (
+	_ ferry.Events = senderEvents{}
+	_ ferry.Events = receiverEvents{}
+)
