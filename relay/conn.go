@@ -164,8 +164,15 @@ func (c *relayConn) WriteTo(p []byte, addr net.Addr) (int, error) {
 	if !c.allow(len(p)) {
 		return len(p), nil
 	}
+	// Counted before the write: once the peer has the packet (and may
+	// answer through ReadFrom, which counts before pion forwards), the
+	// counter already holds it. A short or failed write takes back what
+	// was not sent.
+	c.srv.count.relayed.Add(uint64(len(p)))
 	n, err := c.PacketConn.WriteTo(p, addr)
-	c.srv.count.relayed.Add(uint64(max(n, 0)))
+	if unsent := len(p) - max(n, 0); unsent > 0 {
+		c.srv.count.relayed.Add(^uint64(unsent - 1)) // subtracts unsent
+	}
 	return n, err
 }
 
