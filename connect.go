@@ -157,7 +157,11 @@ func meetAsSender(ctx context.Context, cfg ConnectConfig, beforeCode func()) (_ 
 	code, err := holdCode(ctx, rz, chosen, cfg.Words)
 	if err == nil {
 		beforeCode()
-		cfg.events().Code(CodeInfo{Code: code.String(), Server: serverURL, Command: receiveCommand(serverURL, code.String())})
+		info := CodeInfo{Code: code.String(), Server: serverURL, Command: receiveCommand(serverURL, code.String())}
+		if server != nil && server.Announced() {
+			info.LANCommand = "ferry receive " + code.String()
+		}
+		cfg.events().Code(info)
 		err = rz.WaitPeer(ctx)
 	}
 	if err != nil {
@@ -187,9 +191,6 @@ func meetAsReceiver(ctx context.Context, cfg ConnectConfig) (*rendezvousclient.C
 	code, err := rendezvous.ParseCode(cfg.Code)
 	if err != nil {
 		return nil, code, err
-	}
-	if cfg.Server == "" {
-		return nil, code, errors.New("no rendezvous server: give the URL the sender printed")
 	}
 	rz, err := dialJoin(ctx, cfg, code)
 	return rz, code, err

@@ -67,6 +67,10 @@ type CodeInfo struct {
 	// Command is the receiver's command line, verbatim:
 	// "ferry receive --server URL CODE".
 	Command string
+	// LANCommand, when the sender's own server announces itself on the local
+	// network, is the shorter command that finds it there:
+	// "ferry receive CODE". Command still works where multicast does not.
+	LANCommand string
 }
 
 // Connection describes the peer connection.

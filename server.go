@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/ferry-dev/ferry/rendezvous/rendezvousserver"
@@ -18,10 +19,17 @@ type ServerConfig struct {
 	// Listen is the TCP address to listen on; "" is ":0", a free port on
 	// every interface, so that a receiver on the local network reaches it.
 	Listen string
-	// Advertise is the host (or host:port) that [LocalServer.URL] names for
-	// the receiver; "" is the listening address when it names one host, or
-	// else this host's address on the local network.
+	// Advertise is the host (or host:port), or the name of the interface
+	// whose address, [LocalServer.URL] names for the receiver. "" is the
+	// listening address when it names one host, or else this host's likeliest
+	// address on the local network: interfaces that are down, without a
+	// link, virtual bridges and container networks come last.
 	Advertise string
+	// NoAnnounce keeps the server from announcing itself on the local
+	// network. A server that listens on every interface announces itself
+	// (multicast DNS) on the advertised one, so that a receiver with no
+	// server finds it; the announcement names no code.
+	NoAnnounce bool
 	// Logger receives the server's log; nil discards it.
 	Logger *slog.Logger
 }
@@ -31,10 +39,11 @@ type ServerConfig struct {
 // `ferry send`. It keeps the defaults of ferry-rendezvous: HTTP timeouts, a
 // bound on the connections per address, no metrics.
 type LocalServer struct {
-	url   string // for the receiver
-	local string // for this process
-	srv   *http.Server
-	rz    *rendezvousserver.Server
+	url        string // for the receiver
+	local      string // for this process
+	srv        *http.Server
+	rz         *rendezvousserver.Server
+	unannounce func() // nil when not announced
 }
 
 // StartServer starts a rendezvous server in this process; Close stops it.
@@ -67,28 +76,65 @@ func StartServer(ctx context.Context, cfg ServerConfig) (*LocalServer, error) {
 			logger.Error("local rendezvous server stopped", "err", err)
 		}
 	}()
-	local, advertise := addr.IP.String(), cfg.Advertise
-	if addr.IP.IsUnspecified() {
-		local = "127.0.0.1" // ":0" listens on both IPv4 and IPv6
-		if host, _, _ := net.SplitHostPort(listen); strings.Contains(host, ":") {
-			local = "::1"
-		}
-		if advertise == "" {
-			advertise = lanAddress()
-		}
-	} else if advertise == "" {
-		advertise = local
+	ls := &LocalServer{srv: srv, rz: rz}
+	if err := ls.address(addr, listen, cfg); err != nil {
+		_ = ls.Close()
+		return nil, fmt.Errorf("local rendezvous server: %w", err)
 	}
-	if _, _, err := net.SplitHostPort(advertise); err != nil {
-		advertise = net.JoinHostPort(advertise, fmt.Sprint(addr.Port))
-	}
-	return &LocalServer{
-		url:   "ws://" + advertise,
-		local: "ws://" + net.JoinHostPort(local, fmt.Sprint(addr.Port)),
-		srv:   srv,
-		rz:    rz,
-	}, nil
+	return ls, nil
 }
+
+// address sets the server's URLs and announces it on the local network when
+// it listens on every interface.
+func (s *LocalServer) address(addr *net.TCPAddr, listen string, cfg ServerConfig) error {
+	port := strconv.Itoa(addr.Port)
+	if !addr.IP.IsUnspecified() {
+		s.local = "ws://" + net.JoinHostPort(addr.IP.String(), port)
+		s.url = s.local
+		if cfg.Advertise != "" {
+			host, _, err := advertised(cfg.Advertise)
+			if err != nil {
+				return err
+			}
+			s.url = "ws://" + withPort(host, port)
+		}
+		return nil
+	}
+	s.local = "ws://" + net.JoinHostPort("127.0.0.1", port) // ":0" listens on IPv4 and IPv6
+	if host, _, _ := net.SplitHostPort(listen); strings.Contains(host, ":") {
+		s.local = "ws://" + net.JoinHostPort("::1", port)
+	}
+	host, ifc, err := advertised(cfg.Advertise)
+	if err != nil {
+		return err
+	}
+	hostPort := withPort(host, port)
+	s.url = "ws://" + hostPort
+	ahost, aport, _ := net.SplitHostPort(hostPort)
+	ip := net.ParseIP(ahost).To4()
+	if cfg.NoAnnounce || ip == nil || ip.IsLoopback() {
+		return nil // a name or IPv6 is not announced, nor loopback
+	}
+	n, _ := strconv.Atoi(aport)
+	if stop, err := announce(ip, n, ifc); err == nil {
+		s.unannounce = stop
+	} else if cfg.Logger != nil {
+		cfg.Logger.Warn("the receiver will need the --server form of the command", "err", err)
+	}
+	return nil
+}
+
+// withPort is host with port added unless it has one.
+func withPort(host, port string) string {
+	if _, _, err := net.SplitHostPort(host); err == nil {
+		return host
+	}
+	return net.JoinHostPort(host, port)
+}
+
+// Announced reports whether the server announces itself on the local
+// network: a receiver there needs only the code.
+func (s *LocalServer) Announced() bool { return s.unannounce != nil }
 
 // URL is the server's address for the receiver, e.g. "ws://192.168.1.5:40123".
 func (s *LocalServer) URL() string { return s.url }
@@ -98,32 +144,9 @@ func (s *LocalServer) LocalURL() string { return s.local }
 
 // Close stops the server and ends the connections it holds.
 func (s *LocalServer) Close() error {
+	if s.unannounce != nil {
+		s.unannounce()
+	}
 	_ = s.rz.Close()
 	return s.srv.Close()
-}
-
-// lanAddress picks the address a peer on the LAN can reach this host at: the
-// first IPv4 address of an interface that is up and not loopback, or 127.0.0.1.
-func lanAddress() string {
-	ifaces, err := net.Interfaces()
-	if err != nil {
-		return "127.0.0.1"
-	}
-	for _, ifc := range ifaces {
-		if ifc.Flags&net.FlagUp == 0 || ifc.Flags&net.FlagLoopback != 0 {
-			continue
-		}
-		addrs, err := ifc.Addrs()
-		if err != nil {
-			continue
-		}
-		for _, a := range addrs {
-			if ipn, ok := a.(*net.IPNet); ok {
-				if ip4 := ipn.IP.To4(); ip4 != nil && !ip4.IsLinkLocalUnicast() {
-					return ip4.String()
-				}
-			}
-		}
-	}
-	return "127.0.0.1"
 }

@@ -66,8 +66,17 @@ func dialJoin(ctx context.Context, cfg ConnectConfig, code rendezvous.Code) (*re
 	}
 }
 
+// dialJoinOnce joins the sender under code on cfg.Server, or, with no
+// server, on the local servers that answer on the local network.
 func dialJoinOnce(ctx context.Context, cfg ConnectConfig, code rendezvous.Code) (*rendezvousclient.Conn, error) {
-	rz, err := rendezvousclient.DialWith(ctx, cfg.Server, rendezvousclient.DialOptions{HTTPClient: cfg.HTTPClient})
+	if cfg.Server == "" {
+		return joinOnLAN(ctx, cfg, code)
+	}
+	return dialJoinAt(ctx, cfg, cfg.Server, code)
+}
+
+func dialJoinAt(ctx context.Context, cfg ConnectConfig, server string, code rendezvous.Code) (*rendezvousclient.Conn, error) {
+	rz, err := rendezvousclient.DialWith(ctx, server, rendezvousclient.DialOptions{HTTPClient: cfg.HTTPClient})
 	if err != nil {
 		return nil, err
 	}
@@ -90,7 +99,7 @@ func waitable(err error) bool {
 // receiver that came a little later (someone else used the code first) hears
 // that nobody waits under it.
 func joinError(err error) error {
-	if waitable(err) {
+	if waitable(err) && !errors.Is(err, errNoLANServer) {
 		return fmt.Errorf("%w; a code works once: if someone else may have used it first, ask the sender to send again for a new code", err)
 	}
 	return err

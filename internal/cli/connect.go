@@ -12,8 +12,9 @@ import (
 
 // Environment variables that stand in for flags.
 const (
-	envServer = "FERRY_SERVER"
-	envCode   = "FERRY_CODE"
+	envServer    = "FERRY_SERVER"
+	envCode      = "FERRY_CODE"
+	envAdvertise = "FERRY_ADVERTISE"
 )
 
 // flagOrEnv returns the flag's value, or the environment variable's when the

@@ -10,6 +10,9 @@ type codeEvent struct {
 	Code    string `json:"code"`
 	Server  string `json:"server"`
 	Command string `json:"command"`
+	// LANCommand: "ferry receive CODE", when the embedded server announces
+	// itself on the local network; absent otherwise.
+	LANCommand string `json:"lan_command,omitempty"`
 }
 
 type connectedEvent struct {

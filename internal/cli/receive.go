@@ -36,8 +36,13 @@ func NewCmdReceive(ios *IOStreams, runF func(context.Context, *ReceiveOptions) e
 		Use:   "receive [flags] [CODE]",
 		Short: "Receive files sent with ferry send",
 		Long: `Receive files from "ferry send". CODE is the code the sender printed; it may
-also come from FERRY_CODE, which keeps it out of the process list.`,
-		Example: `  ferry receive --server ws://192.168.1.5:40123 7-apple-river
+also come from FERRY_CODE, which keeps it out of the process list.
+
+With no --server (and no FERRY_SERVER), ferry looks for the sender on the local
+network: a "ferry send" without --server announces itself there. Otherwise,
+pass the --server URL the sender printed.`,
+		Example: `  ferry receive 7-apple-river
+  ferry receive --server ws://192.168.1.5:40123 7-apple-river
   ferry receive --server ws://192.168.1.5:40123 --out - 7-apple-river | tar x
   FERRY_CODE=42-alpha-bravo ferry receive --server wss://ferry.example.org --yes --out backups/
   ferry receive --server wss://ferry.example.org --wait 10m --yes 42-alpha-bravo`,
@@ -51,10 +56,7 @@ also come from FERRY_CODE, which keeps it out of the process list.`,
 			if opts.Code == "" {
 				return usageError{errors.New("no code: run ferry receive CODE with the code the sender printed (or set FERRY_CODE)")}
 			}
-			opts.Server = flagOrEnv(opts.Server, envServer)
-			if opts.Server == "" {
-				return usageError{errors.New("no rendezvous server: pass --server URL as printed by the sender (or set FERRY_SERVER)")}
-			}
+			opts.Server = flagOrEnv(opts.Server, envServer) // none: look on the local network
 			if opts.Out == "-" && opts.JSON {
 				return usageError{errors.New("--out - and --json would both write to standard output: use one of them")}
 			}
@@ -71,7 +73,7 @@ also come from FERRY_CODE, which keeps it out of the process list.`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&opts.Server, "server", "", "rendezvous server URL, as printed by the sender; env FERRY_SERVER")
+	f.StringVar(&opts.Server, "server", "", "rendezvous server URL, as printed by the sender; env FERRY_SERVER; default: find the sender on the local network")
 	f.StringVar(&opts.Out, "out", ".", "directory to write the files into (created if missing); - writes a single file or stream to standard output")
 	f.BoolVar(&opts.Yes, "yes", false, "accept the files without asking")
 	f.BoolVar(&opts.Overwrite, "overwrite", false, "replace files that already exist")

@@ -29,6 +29,9 @@ type SendOptions struct {
 	Quiet     bool
 	Verify    bool
 	Compress  bool // adaptive zstd compression (default on)
+	// Advertise is the address or interface the embedded server names in
+	// the receive command (--advertise, FERRY_ADVERTISE).
+	Advertise string
 	ICE       ICEOptions
 }
 
@@ -47,8 +50,9 @@ standard input, streamed whatever its length. --text sends a message that the
 receiver prints.
 
 With no --server (and no FERRY_SERVER), ferry runs a rendezvous server inside
-this process, and the receive command it prints works on this host and from
-the local network.`,
+this process and announces it on the local network: there, "ferry receive
+CODE" finds it. The longer command it prints, with --server, works on this
+host and from the local network where multicast does not.`,
 		Example: `  ferry send report.pdf photos/ notes/
   tar c project | ferry send --name project.tar -
   ferry send --text "the wifi password is hunter2"
@@ -66,6 +70,10 @@ the local network.`,
 			opts.TextSet = cmd.Flags().Changed("text")
 			opts.Server = flagOrEnv(opts.Server, envServer)
 			opts.Code = flagOrEnv(opts.Code, envCode)
+			opts.Advertise = flagOrEnv(opts.Advertise, envAdvertise)
+			if opts.Advertise != "" && opts.Server != "" {
+				return usageError{errors.New("--advertise names the address of the server ferry send runs itself: leave it out with --server (or FERRY_SERVER)")}
+			}
 			if opts.Words < 1 || opts.Words > 16 {
 				return usageError{fmt.Errorf("--words %d: use 1 to 16 words", opts.Words)}
 			}
@@ -83,6 +91,7 @@ the local network.`,
 	f.StringVar(&opts.Name, "name", "stdin", "the name the receiver gets for standard input (with PATH -)")
 	f.StringVar(&opts.Text, "text", "", "send this text message instead of files (- reads it from standard input)")
 	f.StringVar(&opts.Server, "server", "", "rendezvous server URL (ws://, wss://, http://, https://); env FERRY_SERVER; default: run one in this process")
+	f.StringVar(&opts.Advertise, "advertise", "", "the address (or interface, e.g. eth0) the receive command names, without --server; env "+envAdvertise+"; default: this host's LAN address, not a container bridge")
 	f.StringVar(&opts.Code, "code", "", "use this code instead of a generated one, e.g. 42-alpha-bravo; env FERRY_CODE")
 	f.IntVar(&opts.Words, "words", rendezvous.DefaultWords, "number of words in a generated code (each adds about 11.5 bits)")
 	f.BoolVar(&opts.JSON, "json", false, "write JSON Lines events to stdout instead of messages and progress bars")
@@ -126,7 +135,10 @@ func send(ctx context.Context, opts *SendOptions, u *ui) (ferry.Result, error) {
 		Words:         opts.Words,
 		NoCompression: !opts.Compress,
 		// Without --server: a server in this process, its warnings on stderr.
-		LocalServer: ferry.ServerConfig{Logger: slog.New(slog.NewTextHandler(opts.IO.ErrOut, &slog.HandlerOptions{Level: slog.LevelWarn}))},
+		LocalServer: ferry.ServerConfig{
+			Advertise: opts.Advertise,
+			Logger:    slog.New(slog.NewTextHandler(opts.IO.ErrOut, &slog.HandlerOptions{Level: slog.LevelWarn})),
+		},
 	})
 }
 

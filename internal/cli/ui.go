@@ -69,11 +69,15 @@ func (u *ui) warnf(format string, args ...any) {
 
 func (u *ui) code(c ferry.CodeInfo) {
 	if u.json != nil {
-		u.json.write(codeEvent{Event: "code", Code: c.Code, Server: c.Server, Command: c.Command})
+		u.json.write(codeEvent{Event: "code", Code: c.Code, Server: c.Server, Command: c.Command, LANCommand: c.LANCommand})
 		return
 	}
 	// Even with --quiet the code must be shown: it is the one thing to pass on.
-	fmt.Fprintf(u.ios.ErrOut, "Code: %s\nOn the other computer, run:\n  %s\n", c.Code, c.Command)
+	if c.LANCommand == "" {
+		fmt.Fprintf(u.ios.ErrOut, "Code: %s\nOn the other computer, run:\n  %s\n", c.Code, c.Command)
+		return
+	}
+	fmt.Fprintf(u.ios.ErrOut, "Code: %s\nOn the other computer, run:\n  %s\nor, if it finds no sender on this network:\n  %s\n", c.Code, c.LANCommand, c.Command)
 }
 
 // Connected implements ferry.Events.
