@@ -21,6 +21,18 @@ type IOStreams struct {
 	StderrTTY bool
 
 	lines *bufio.Reader // answers to prompts, read from In
+
+	// raw puts the terminal in raw mode for a line editor (the code prompt)
+	// and returns what restores it; nil: nothing to do (tests).
+	raw func() (restore func(), err error)
+}
+
+// rawMode puts the terminal in raw mode, if there is one to.
+func (s *IOStreams) rawMode() (restore func(), err error) {
+	if s.raw == nil {
+		return func() {}, nil
+	}
+	return s.raw()
 }
 
 // readLine reads one answer from In. The reader is kept between calls so that
@@ -41,6 +53,14 @@ func System() *IOStreams {
 		StdinTTY:  term.IsTerminal(int(os.Stdin.Fd())),
 		StdoutTTY: term.IsTerminal(int(os.Stdout.Fd())),
 		StderrTTY: term.IsTerminal(int(os.Stderr.Fd())),
+		raw: func() (func(), error) {
+			fd := int(os.Stdin.Fd())
+			old, err := term.MakeRaw(fd)
+			if err != nil {
+				return nil, err
+			}
+			return func() { _ = term.Restore(fd, old) }, nil
+		},
 	}
 }
 

@@ -53,7 +53,8 @@ pass the --server URL the sender printed.`,
 			} else {
 				opts.Code = os.Getenv(envCode)
 			}
-			if opts.Code == "" {
+			// On a terminal, runReceive asks for a code not given.
+			if opts.Code == "" && !(opts.IO.StdinTTY && opts.IO.StderrTTY) {
 				return usageError{errors.New("no code: run ferry receive CODE with the code the sender printed (or set FERRY_CODE)")}
 			}
 			opts.Server = flagOrEnv(opts.Server, envServer) // none: look on the local network
@@ -88,7 +89,14 @@ pass the --server URL the sender printed.`,
 func runReceive(ctx context.Context, opts *ReceiveOptions) error {
 	u := newUI(opts.IO, opts.JSON, opts.Quiet)
 	defer u.close() // every event written before the exit
-	if _, err := receive(ctx, opts, u); err != nil {
+	var err error
+	if opts.Code == "" {
+		opts.Code, err = promptCode(ctx, opts.IO)
+	}
+	if err == nil {
+		_, err = receive(ctx, opts, u)
+	}
+	if err != nil {
 		kind, _ := classify(ctx, err)
 		u.fail(kind, err)
 		return reportedError{err}
