@@ -93,7 +93,13 @@ func TestForeignTempFilesAreNeverWrittenThrough(t *testing.T) {
 	}
 	t.Run("a temporary file of another user is refused", func(t *testing.T) {
 		if os.Geteuid() != 0 {
-			t.Skip("needs root to give a file to another user")
+			// .ci/run runs as root and sets FERRY_REQUIRE_NETNS=1: there a
+			// skip would hide a test that never ran.
+			const why = "needs root to give a file to another user (chown); run the tests as root, as .ci/run does"
+			if os.Getenv("FERRY_REQUIRE_NETNS") == "1" {
+				t.Fatalf("%s; FERRY_REQUIRE_NETNS=1 makes this a failure", why)
+			}
+			t.Skipf("SKIPPED: %s (FERRY_REQUIRE_NETNS=1 makes this a failure)", why)
 		}
 		base, out := hostileDir(t)
 		part := filepath.Join(out, "report.txt"+partSuffix)
