@@ -49,3 +49,9 @@ var (
 	// directory or fool a terminal.
 	ErrUnsafeName = transfer.ErrUnsafeName
 )
+
+// Decline returns what [ReceiveConfig].Accept returns to decline an offer in
+// its own words: msg is this side's error message, toSender what the sender
+// reads after "the receiver declined: " ("" adds nothing). Any other error
+// wrapping [ErrDeclined] also declines, and the sender reads its message.
+func Decline(msg, toSender string) error { return transfer.Decline(msg, toSender) }

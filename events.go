@@ -29,9 +29,9 @@ type Events interface {
 	// made unnecessary to send, so that done reaches total at the end (with
 	// a stream of unknown size it may pass total).
 	Progress(done, total int64)
-	// Resumed: the first offset bytes of path were already in the output
-	// directory from an earlier transfer and are not sent again; whole: all
-	// of them. Receiver only.
+	// Resumed: the first offset bytes of path were already in the
+	// receiver's output directory from an earlier transfer and are not sent
+	// again; whole: all of them. Both sides.
 	Resumed(path string, offset int64, whole bool)
 	// Discarded: what an earlier transfer left of path (held bytes) did not
 	// match the sender's file; it is received again from the start.

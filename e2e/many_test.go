@@ -139,8 +139,9 @@ func TestTreeArrivesIdentical(t *testing.T) {
 		t.Fatalf("sender did not report the skipped symbolic link: %v", sk)
 	}
 	offer, _ := findEvent(rev, "offer")
-	if offer.num("files") < 2000 {
-		t.Fatalf("offer event %v", offer)
+	done, _ := findEvent(rev, "done")
+	if offer.num("files") != 2007 || done.num("files") != 2007 || offer.num("directories") < 1 {
+		t.Fatalf("offer event %v, done event %v: want 2007 files in both, and the directories counted apart", offer, done)
 	}
 	nfiles := 0
 	for _, e := range rev {
@@ -168,6 +169,8 @@ func TestTreeArrivesIdentical(t *testing.T) {
 	}
 	if e, ok := findEvent(sev, "error"); !ok || e.str("kind") != "exists" {
 		t.Fatalf("sender's error event %v, want kind exists", e)
+	} else if m := e.str("message"); strings.Contains(m, "use --overwrite") || !strings.Contains(m, "the receiver can") {
+		t.Fatalf("sender's message %q: the sender cannot pass --overwrite; want it told that the receiver can", m)
 	}
 	sameSnapshot(t, before, snapshot(t, out))
 
@@ -183,7 +186,7 @@ func TestTreeArrivesIdentical(t *testing.T) {
 	if b, _ := os.ReadFile(filepath.Join(out, "solo.txt")); string(b) != "changed" {
 		t.Fatalf("--overwrite did not replace solo.txt: %q", b)
 	}
-	done, _ := findEvent(rev, "done")
+	done, _ = findEvent(rev, "done")
 	if done.num("transferred") != int64(len("changed")) {
 		t.Fatalf("--overwrite moved %d bytes, want only the changed file's %d: %v", done.num("transferred"), len("changed"), done)
 	}

@@ -168,3 +168,50 @@ func TestReceivePromptsForCode(t *testing.T) {
 		t.Fatalf("received sha256 %s, want %s", got, sum)
 	}
 }
+
+// TestDeclineTellsSender: the user at the receiver's terminal answers no;
+// the sender reads "the receiver declined" (never "you declined", which is
+// the receiver's own message), both exit 5 and nothing is written.
+func TestDeclineTellsSender(t *testing.T) {
+	server := startRendezvous(t)
+	src, out := t.TempDir(), t.TempDir()
+	path, _ := randomFile(t, src, "unwanted.bin", 1<<20)
+	sender := start(t, []string{"FERRY_CODE="}, nil, bin.ferry, "send", "--server", server, "--code", "4712-decline-please", path)
+
+	controller, tty := openPTY(t)
+	// --wait: the receiver may join before the sender holds the code.
+	cmd := exec.Command(bin.ferry, "receive", "--server", server, "--out", out, "--wait", "30s", "4712-decline-please")
+	cmd.Env = append(os.Environ(), "FERRY_CODE=", "FERRY_SERVER=")
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = tty, tty, tty
+	cmd.SysProcAttr = &unix.SysProcAttr{Setsid: true, Setctty: true}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	tty.Close()
+	scr := newScreen()
+	go func() { _, _ = io.Copy(scr, controller) }()
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+
+	scr.waitFor(t, "Receive unwanted.bin (1.0 MiB)? [Y/n]")
+	if _, err := controller.WriteString("n\r"); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-exited:
+	case <-time.After(transferTimeout):
+		_ = cmd.Process.Kill()
+		t.Fatalf("receiver did not finish; terminal:\n%s", scr.String())
+	}
+	if rc := cmd.ProcessState.ExitCode(); rc != 5 || !strings.Contains(scr.String(), "you declined unwanted.bin") {
+		t.Fatalf("receiver exit %d, terminal:\n%s\nwant 5 and 'you declined unwanted.bin'", rc, scr.String())
+	}
+	sc, _ := sender.wait(transferTimeout)
+	msg := sender.stderr.String()
+	if sc != 5 || !strings.Contains(msg, "the receiver declined") || strings.Contains(msg, "you declined") {
+		t.Fatalf("sender exit %d, stderr:\n%s\nwant 5 and 'the receiver declined', never 'you declined'", sc, msg)
+	}
+	if names := dirNames(t, out); len(names) != 0 {
+		t.Fatalf("output holds %v after a decline", names)
+	}
+}

@@ -42,6 +42,10 @@ func checkResumed(t *testing.T, server, code, path, sum, out string, size int64)
 		if done.num("resumed")+done.num("transferred") != size {
 			t.Fatalf("%s: resumed + transferred = %d, want the file's %d", name, done.num("resumed")+done.num("transferred"), size)
 		}
+		// Each side says where the file resumed, before its data.
+		if re, ok := findEvent(evs, "resumed"); !ok || re.num("bytes") != done.num("resumed") || re.str("path") != filepath.Base(path) {
+			t.Fatalf("%s: resumed event %v, want %s from %d bytes", name, re, filepath.Base(path), done.num("resumed"))
+		}
 	}
 	if _, err := os.Stat(filepath.Join(out, filepath.Base(path)+".ferry-part")); !os.IsNotExist(err) {
 		t.Fatalf("the .part file is still there after the resumed transfer: %v", err)

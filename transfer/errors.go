@@ -52,8 +52,12 @@ func (k errKind) sentinel() error {
 // text leaves out the sentinel's own words, which the peer adds back.
 func peerMessage(err error) (errKind, string) {
 	msg := err.Error()
+	var tp *toPeer
 	for _, ks := range kindSentinels {
 		if errors.Is(err, ks.err) {
+			if errors.As(err, &tp) {
+				return ks.kind, tp.peer
+			}
 			msg, ok := strings.CutPrefix(msg, ks.err.Error()+": ")
 			if !ok {
 				msg = strings.TrimPrefix(msg, ks.err.Error()+" ")
@@ -62,6 +66,30 @@ func peerMessage(err error) (errKind, string) {
 		}
 	}
 	return kindFailed, msg
+}
+
+// toPeer is an error whose words for the peer differ from its own: advice
+// for this side's user ("use --overwrite") would mislead the other.
+type toPeer struct {
+	err  error
+	peer string // "" tells the peer the sentinel's words only
+}
+
+func (e *toPeer) Error() string { return e.err.Error() }
+func (e *toPeer) Unwrap() error { return e.err }
+
+// declined is an offer this side declined, in its own words.
+type declined struct{ msg string }
+
+func (e *declined) Error() string { return e.msg }
+func (e *declined) Unwrap() error { return ErrDeclined }
+
+// Decline returns an error for ReceiveOptions.Accept that declines the
+// offer: msg is what the receiver reports, toSender what the sender reads
+// after "the receiver declined: " ("" adds nothing). An Accept that returns
+// another error wrapping ErrDeclined tells the sender its whole message.
+func Decline(msg, toSender string) error {
+	return &toPeer{err: &declined{msg: msg}, peer: toSender}
 }
 
 // remoteError is what the peer reported in an error frame.

@@ -86,8 +86,13 @@ func existsError(names []string) error {
 	if len(names) > 1 {
 		what = "files already exist"
 	}
-	return fmt.Errorf("%w: %d %s in the output directory: %s; nothing was written: use --overwrite to replace them, or receive into another directory",
-		ErrExists, len(names), what, list)
+	return &toPeer{
+		err: fmt.Errorf("%w: %d %s in the output directory: %s; nothing was written: use --overwrite to replace them, or receive into another directory",
+			ErrExists, len(names), what, list),
+		// The sender cannot pass --overwrite: say whose choice it is.
+		peer: fmt.Sprintf("%d %s in the receiver's output directory: %s; nothing was written: the receiver can replace them (ferry receive --overwrite) or receive into another directory",
+			len(names), what, list),
+	}
 }
 
 // lstatPath checks the existing parents of name (each must be a real

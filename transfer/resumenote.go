@@ -1,9 +1,9 @@
 package transfer
 
-// HeldReporter is an optional interface of a receiver's Progress: it hears
-// what became of what the output directory held of a file before the
-// transfer (a temporary file left by an interrupted transfer or, with
-// Overwrite, the file itself), once the sender has decided.
+// HeldReporter is an optional interface of a Progress: it hears what became
+// of what the receiver's output directory held of a file before the transfer
+// (a temporary file left by an interrupted transfer or, with Overwrite, the
+// file itself), once the sender has decided. A sender hears Resumed only.
 type HeldReporter interface {
 	// Resumed: the first offset bytes of path were the sender's and are not
 	// received again. whole is true when the existing file itself already

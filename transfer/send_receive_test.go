@@ -141,6 +141,27 @@ func TestDecline(t *testing.T) {
 	mustNotExist(t, filepath.Join(out, "a.txt.ferry-part"))
 }
 
+// TestDeclineInOwnWords: Decline says one thing to the receiver's user and
+// another to the sender ("you declined" is not for the sender).
+func TestDeclineInOwnWords(t *testing.T) {
+	for _, c := range []struct{ toSender, want string }{
+		{"", "the receiver declined"},
+		{"it had no terminal", "the receiver declined: it had no terminal"},
+	} {
+		src := (&memSource{}).add("a.txt", []byte("aaa"))
+		sent, got := pair(t, testContext(t), src, SendOptions{}, ReceiveOptions{
+			Dir:    t.TempDir(),
+			Accept: func(context.Context, Manifest) error { return Decline("you declined a.txt", c.toSender) },
+		})
+		if !errors.Is(got.err, ErrDeclined) || got.err.Error() != "receive: you declined a.txt" {
+			t.Errorf("receive: %v, want ErrDeclined saying 'you declined a.txt'", got.err)
+		}
+		if !errors.Is(sent.err, ErrDeclined) || sent.err.Error() != "send: "+c.want {
+			t.Errorf("send: %q, want ErrDeclined saying %q", sent.err, c.want)
+		}
+	}
+}
+
 func TestExistingFiles(t *testing.T) {
 	newData := []byte("new contents")
 	src := func() Source { return (&memSource{}).add("a.txt", newData).add("b.txt", []byte("b")) }

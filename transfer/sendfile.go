@@ -30,6 +30,9 @@ func (s *sender) sendFile(ctx context.Context, i int) error {
 		return err
 	}
 	s.resumed += off
+	if hr, ok := s.progress.(HeldReporter); ok && off > 0 {
+		hr.Resumed(e.Path, off, off == e.Size)
+	}
 	s.reportProgress()
 	if s.comp != nil {
 		s.comp.startFile()

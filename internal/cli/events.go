@@ -49,11 +49,14 @@ type textEvent struct {
 	Text  string `json:"text"`
 }
 
+// offerEvent: Files counts files (and a stream), as done's files does;
+// Directories the directories offered with them.
 type offerEvent struct {
-	Event string   `json:"event"` // "offer"
-	Files int      `json:"files"`
-	Bytes int64    `json:"bytes"`
-	Names []string `json:"names"` // top-level names, at most a few
+	Event       string   `json:"event"` // "offer"
+	Files       int      `json:"files"`
+	Directories int      `json:"directories"`
+	Bytes       int64    `json:"bytes"`
+	Names       []string `json:"names"` // top-level names, at most a few
 }
 
 // resumedEvent: what the output directory held of a file from an earlier

@@ -36,6 +36,19 @@ func (e senderEvents) reportSkipped() {
 
 func (e senderEvents) Done(r ferry.Result) { e.done("Sent", r) }
 
+// Resumed: the receiver holds the first offset bytes of path already.
+func (e senderEvents) Resumed(path string, offset int64, whole bool) {
+	if e.json != nil {
+		e.ui.Resumed(path, offset, whole)
+		return
+	}
+	if whole {
+		e.note("Skipping %s: the receiver already holds all of it.", displayName(path))
+		return
+	}
+	e.note("Resuming %s from %s: the receiver holds the rest from an earlier transfer.", displayName(path), transfer.HumanBytes(offset))
+}
+
 // receiverEvents is what `ferry receive` shows of ferry.Receive's events.
 type receiverEvents struct{ *ui }
 

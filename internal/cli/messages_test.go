@@ -146,3 +146,16 @@ func TestHeldFilesShown(t *testing.T) {
 		t.Errorf("JSON events %q, want %q", out, want)
 	}
 }
+
+// TestSenderSaysItResumes: in text mode the sender says which file resumes
+// and from where, as the receiver does.
+func TestSenderSaysItResumes(t *testing.T) {
+	ios, _, _, errOut := Test()
+	ev := senderEvents{ui: newUI(ios, false, false)}
+	ev.Resumed("big.bin", 20<<20+512<<10, false)
+	ev.Resumed("done.bin", 7, true)
+	got := errOut.String()
+	if !strings.Contains(got, "Resuming big.bin from 20.5 MiB") || !strings.Contains(got, "Skipping done.bin: the receiver already holds all of it.") {
+		t.Fatalf("sender said %q", got)
+	}
+}

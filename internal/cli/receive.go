@@ -147,7 +147,8 @@ func accept(ctx context.Context, opts *ReceiveOptions, u *ui, m ferry.Manifest) 
 		return nil
 	}
 	if !opts.IO.StdinTTY {
-		return fmt.Errorf("%w: no terminal to ask whether to accept %s; pass --yes to accept without asking", ferry.ErrDeclined, what)
+		return ferry.Decline(fmt.Sprintf("no terminal to ask whether to accept %s; pass --yes to accept without asking", what),
+			"it had no terminal to ask its user on (ferry receive --yes accepts without asking)")
 	}
 	fmt.Fprintf(opts.IO.ErrOut, "Receive %s? [Y/n] ", what)
 	ok, err := askYes(ctx, opts.IO, true)
@@ -155,7 +156,7 @@ func accept(ctx context.Context, opts *ReceiveOptions, u *ui, m ferry.Manifest) 
 		return err
 	}
 	if !ok {
-		return fmt.Errorf("%w: you declined %s", ferry.ErrDeclined, what)
+		return ferry.Decline("you declined "+what, "") // the sender reads "the receiver declined"
 	}
 	return nil
 }
