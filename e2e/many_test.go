@@ -135,6 +135,9 @@ func TestTreeArrivesIdentical(t *testing.T) {
 	if b, err := os.ReadFile(filepath.Join(out, "solo.txt")); err != nil || string(b) != "alone" {
 		t.Fatalf("solo.txt: %q %v", b, err)
 	}
+	if len(sev) == 0 || sev[0].str("event") != "code" {
+		t.Fatalf("sender's first event %v, want code (before skipped)", sev[:min(len(sev), 1)])
+	}
 	if sk, ok := findEvent(sev, "skipped"); !ok || !strings.Contains(sk.str("path"), "link-to-solo") {
 		t.Fatalf("sender did not report the skipped symbolic link: %v", sk)
 	}
