@@ -144,7 +144,7 @@ func TestUnreadableFileFoundBeforeTheCode(t *testing.T) {
 		if os.Geteuid() == 0 {
 			setpriv, err := exec.LookPath("setpriv")
 			if err != nil {
-				t.Skip("running as root without setpriv (util-linux): root reads a chmod 000 file; the /proc case covers root")
+				missing(t, "running as root without setpriv (util-linux): root reads a chmod 000 file; the /proc case covers root")
 			}
 			prefix = []string{setpriv, "--reuid=65534", "--regid=65534", "--clear-groups"}
 			// nobody must reach the binary and the tree, not the secret.

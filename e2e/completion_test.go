@@ -55,4 +55,3 @@ printf '%s\n' "${COMPREPLY[@]}"`
 		}
 	}
 }
-

@@ -230,7 +230,7 @@ func TestConnsBoundByFileLimit(t *testing.T) {
 	t.Parallel()
 	prlimit, err := exec.LookPath("prlimit")
 	if err != nil {
-		t.Skip("needs prlimit (util-linux)")
+		missing(t, "needs prlimit (util-linux)")
 	}
 	cmd := exec.Command(prlimit, "--nofile=200:200", bin.rendezvous, "--listen", "127.0.0.1:0", "--metrics-listen", "127.0.0.1:0")
 	stderr, err := cmd.StderrPipe()

@@ -53,10 +53,7 @@ func requireNAT(t *testing.T, tools ...string) {
 		if _, err := exec.LookPath(tool); err == nil {
 			continue
 		}
-		if os.Getenv("FERRY_REQUIRE_NETNS") == "1" {
-			t.Fatalf("NAT test needs %s, and FERRY_REQUIRE_NETNS=1", tool)
-		}
-		t.Skipf("NAT test needs %s (apt-get install iptables coturn; set FERRY_REQUIRE_NETNS=1 to make this a failure)", tool)
+		missing(t, "NAT test needs %s (apt-get install iptables iproute2 coturn)", tool)
 	}
 }
 

@@ -26,10 +26,19 @@ func requireNetns(t *testing.T) {
 	if why == "" {
 		return
 	}
+	missing(t, "network namespace test %s: run the tests as root with iproute2, as .ci/run does", why)
+}
+
+// missing skips a test whose prerequisite this machine lacks, saying so
+// loudly; under FERRY_REQUIRE_NETNS=1 (CI, which installs them all) it fails
+// the test instead.
+func missing(t *testing.T, format string, args ...any) {
+	t.Helper()
+	msg := fmt.Sprintf(format, args...)
 	if os.Getenv("FERRY_REQUIRE_NETNS") == "1" {
-		t.Fatalf("network namespace test %s, and FERRY_REQUIRE_NETNS=1", why)
+		t.Fatalf("%s (FERRY_REQUIRE_NETNS=1: a missing prerequisite is a failure)", msg)
 	}
-	t.Skipf("network namespace test %s (set FERRY_REQUIRE_NETNS=1 to make this a failure)", why)
+	t.Skipf("SKIPPED: %s (set FERRY_REQUIRE_NETNS=1 to make this a failure)", msg)
 }
 
 var nsCounter atomic.Int32

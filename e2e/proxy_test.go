@@ -25,10 +25,7 @@ func startNginx(t *testing.T, upstream, certFile, keyFile string) string {
 	t.Helper()
 	nginx, err := exec.LookPath("nginx")
 	if err != nil {
-		if os.Getenv("FERRY_REQUIRE_NETNS") == "1" {
-			t.Fatal("nginx is not installed (CI installs nginx-light)")
-		}
-		t.Skip("nginx is not installed: apt-get install nginx-light to run this test")
+		missing(t, "nginx is not installed: apt-get install nginx-light to run this test")
 	}
 	shipped, err := os.ReadFile("../deploy/nginx.conf")
 	if err != nil {
