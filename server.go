@@ -46,6 +46,10 @@ type LocalServer struct {
 	unannounce func() // nil when not announced
 }
 
+// localSlotSpace is the fewest numbers a local server draws a code's number
+// from: 1–999, where ferry-rendezvous uses 1–99.
+const localSlotSpace = 1000
+
 // StartServer starts a rendezvous server in this process; Close stops it.
 func StartServer(ctx context.Context, cfg ServerConfig) (*LocalServer, error) {
 	listen := cfg.Listen
@@ -62,7 +66,9 @@ func StartServer(ctx context.Context, cfg ServerConfig) (*LocalServer, error) {
 	if logger == nil {
 		logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	rz := rendezvousserver.New(logger, rendezvousserver.Config{})
+	// Numbers 1–999: two senders on one LAN rarely draw the same one (a
+	// receiver asks every sender it finds there for its number).
+	rz := rendezvousserver.New(logger, rendezvousserver.Config{MinSlotSpace: localSlotSpace})
 	limits := rendezvousserver.DefaultHTTPLimits()
 	lln, err := rz.LimitListener(ln, "public", limits)
 	if err != nil {

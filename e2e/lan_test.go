@@ -73,8 +73,10 @@ func TestReceiveFindsSenderOnLAN(t *testing.T) {
 	src := t.TempDir()
 	pathA, sumA := randomFile(t, src, "a.bin", 4<<20)
 	pathB, _ := randomFile(t, src, "b.bin", 1<<20)
-	senderA, codeA := lanSend(t, nsA, pathA)
-	senderB, codeB := lanSend(t, nsB, pathB)
+	// Chosen codes: two senders on one LAN that drew the same number would
+	// each be a wrong code for the other's receiver (1 in 999 per pair).
+	senderA, codeA := lanSend(t, nsA, pathA, "--code", "301-lan-alpha")
+	senderB, codeB := lanSend(t, nsB, pathB, "--code", "302-lan-bravo")
 	defer senderB.quit()
 
 	if !strings.HasPrefix(codeA.str("server"), "ws://"+addrA+":") {
@@ -106,10 +108,13 @@ func TestReceiveFindsSenderOnLAN(t *testing.T) {
 
 	// The same, with sender and receiver on one host (two terminals).
 	pathC, sumC := randomFile(t, src, "c.bin", 1<<20)
-	senderC, codeC := lanSend(t, nsR, pathC)
+	senderC, codeC := lanSend(t, nsR, pathC, "--code", "303-lan-charlie")
 	out = t.TempDir()
 	receiver = receiveVerbatim(t, nsR, codeC.str("lan_command"), out)
-	rc, _ = receiver.wait(transferTimeout)
+	if rc, _ = receiver.wait(transferTimeout); rc != 0 {
+		senderC.quit()
+		t.Fatalf("on one host: receiver exit %d:\n%s", rc, receiver.stderr)
+	}
 	sc, _ = senderC.wait(transferTimeout)
 	if rc != 0 || sc != 0 || fileSHA256(t, filepath.Join(out, "c.bin")) != sumC {
 		t.Fatalf("on one host: exit codes: receiver %d, sender %d\nreceiver stderr:\n%s", rc, sc, receiver.stderr)

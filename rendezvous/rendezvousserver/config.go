@@ -19,6 +19,12 @@ type Config struct {
 	// for each client (turn.go, package turncreds).
 	TURN TURN
 
+	// MinSlotSpace is the fewest numbers a new code's slot is drawn from
+	// (slotnums.go); 0 is 100 (1–99). A server in ferry send's process uses
+	// more: two of them on one LAN must rarely draw the same number, since a
+	// receiver that looks for its sender there asks each in turn.
+	MinSlotSpace int
+
 	// MaxMessageSize bounds one websocket message, in bytes (--max-message-size).
 	MaxMessageSize int
 	// MaxMessagesPerSlot bounds the relay messages a pair may exchange, both

@@ -76,6 +76,7 @@ func New(logger *slog.Logger, cfg Config) *Server {
 		metrics:      metrics,
 		conns:        make(map[*serverConn]struct{}),
 		slots:        make(map[string]*slot),
+		slotNums:     slotNumbers{min: uint64(max(cfg.MinSlotSpace, 0))},
 		slotRate:     newPerMinute(cfg.SlotsPerIPPerMinute),
 		joinRate:     newPerMinute(cfg.JoinsPerIPPerMinute),
 		lim:          newAddrLimits(cfg),

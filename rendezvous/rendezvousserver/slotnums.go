@@ -20,6 +20,7 @@ import (
 // joins-per-ip and failed-joins-per-ip limits bound that (slots.go).
 type slotNumbers struct {
 	intN func(n uint64) uint64 // a uniform number in [0, n); nil: crypto/rand (tests set it)
+	min  uint64                // the fewest numbers to draw from; 0: minSlotSpace
 }
 
 const (
@@ -29,7 +30,7 @@ const (
 
 // take returns a free slot, given how many slots are in use now.
 func (sn *slotNumbers) take(inUse func(string) bool, used int) string {
-	top := slotSpace(used)
+	top := slotSpace(used, sn.min)
 	intN := sn.intN
 	if intN == nil {
 		intN = cryptoIntN
@@ -44,10 +45,13 @@ func (sn *slotNumbers) take(inUse func(string) bool, used int) string {
 }
 
 // slotSpace is how many numbers (1 to the result) a new slot is drawn from
-// when used slots are in use: max(100, 16×used) rounded up to a power of
-// ten, minus one (0 itself is not a slot).
-func slotSpace(used int) uint64 {
-	want := max(minSlotSpace, minSlotSpaceFactor*uint64(max(used, 0)))
+// when used slots are in use: max(least, 16×used) rounded up to a power of
+// ten, minus one (0 itself is not a slot); least 0 is minSlotSpace.
+func slotSpace(used int, least uint64) uint64 {
+	if least == 0 {
+		least = minSlotSpace
+	}
+	want := max(least, minSlotSpaceFactor*uint64(max(used, 0)))
 	p := uint64(10)
 	for p < want {
 		p *= 10

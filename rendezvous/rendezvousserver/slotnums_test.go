@@ -11,8 +11,17 @@ func TestSlotSpace(t *testing.T) {
 		used int
 		want uint64
 	}{{0, 99}, {6, 99}, {7, 999}, {62, 999}, {63, 9999}, {625, 9999}, {626, 99999}, {10000, 999999}} {
-		if got := slotSpace(c.used); got != c.want {
+		if got := slotSpace(c.used, 0); got != c.want {
 			t.Errorf("slotSpace(%d) = %d, want %d", c.used, got, c.want)
+		}
+	}
+	// MinSlotSpace 1000 (ferry send's own server): 1–999 from the first.
+	for _, c := range []struct {
+		used int
+		want uint64
+	}{{0, 999}, {62, 999}, {63, 9999}} {
+		if got := slotSpace(c.used, 1000); got != c.want {
+			t.Errorf("slotSpace(%d, 1000) = %d, want %d", c.used, got, c.want)
 		}
 	}
 }
@@ -31,8 +40,8 @@ func TestSlotNumbersRandomFree(t *testing.T) {
 		case op < 5: // allocate
 			got := sn.take(used, len(inUse))
 			n, err := strconv.ParseUint(got, 10, 64)
-			if err != nil || n < 1 || n > slotSpace(len(inUse)) || strconv.FormatUint(n, 10) != got {
-				t.Fatalf("step %d: take = %q, outside 1..%d", i, got, slotSpace(len(inUse)))
+			if err != nil || n < 1 || n > slotSpace(len(inUse), 0) || strconv.FormatUint(n, 10) != got {
+				t.Fatalf("step %d: take = %q, outside 1..%d", i, got, slotSpace(len(inUse), 0))
 			}
 			if inUse[got] {
 				t.Fatalf("step %d: take = %s, which is in use", i, got)
