@@ -24,7 +24,7 @@ import (
 	"net"
 	"time"
 
-	"github.com/pion/transport/v4"
+	"github.com/pion/transport/v5"
 )
 
 // Signaler carries opaque signaling messages to the other peer and back, in order.

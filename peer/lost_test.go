@@ -12,7 +12,7 @@ import (
 
 	"github.com/pion/datachannel"
 	"github.com/pion/logging"
-	"github.com/pion/transport/v4/vnet"
+	"github.com/pion/transport/v5/vnet"
 )
 
 // lostWithin is the promise of issue 12 item 10: a vanished peer is noticed

@@ -6,7 +6,7 @@ import (
 	"sync"
 	"syscall"
 
-	"github.com/pion/transport/v4"
+	"github.com/pion/transport/v5"
 )
 
 // The kernel's default UDP socket buffers (about 200 KiB on Linux) overflow at
