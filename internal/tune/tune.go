@@ -9,6 +9,10 @@
 // collections rarer (about 9% less CPU per GiB moved, measured with
 // ferry-bench), and a soft memory limit keeps the heap, which GOGC alone lets
 // grow to 4-5 times the live heap, within the memory target.
+//
+// The number of processors is bounded too (procs.go): more than the machine
+// has, or more than the connections keep busy, only made the collector and
+// the scheduler work against the memory limit.
 package tune
 
 import (
@@ -48,6 +52,7 @@ func Apply() {
 		runtime.MemProfileRate = 512 << 10 // the default
 		go profilePeaks(path)
 	}
+	limitProcs()
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(GCPercent)
 	}
@@ -74,6 +79,7 @@ var state struct {
 // does nothing unless Apply set the limit (so not when GOMEMLIMIT is set,
 // nor in a program that never called Apply).
 func Connections(n int) {
+	procsFor(n)
 	state.Lock()
 	defer state.Unlock()
 	if state.base == 0 || n < 1 {

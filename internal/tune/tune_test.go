@@ -51,3 +51,16 @@ func TestLimitRisesOnlyForALastingHeap(t *testing.T) {
 		}
 	}
 }
+
+// TestProcsNeeded: never more processors than the machine has (GOMAXPROCS=16
+// on 2 cores is 2), four for one connection on a large machine, two more for
+// each further one.
+func TestProcsNeeded(t *testing.T) {
+	for _, c := range []struct{ n, most, want int }{
+		{1, 2, 2}, {4, 2, 2}, {1, 16, 4}, {2, 16, 6}, {4, 16, 10}, {8, 16, 16}, {1, 1, 1},
+	} {
+		if got := procsNeeded(c.n, c.most); got != c.want {
+			t.Errorf("procsNeeded(%d connections, at most %d) = %d, want %d", c.n, c.most, got, c.want)
+		}
+	}
+}
