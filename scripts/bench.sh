@@ -16,6 +16,10 @@
 #                                          # into bench-out/quick (about 30 s on 2 cores, once built)
 #   scripts/bench.sh -size 256MiB -runs 5
 #   scripts/bench.sh -kinds ceiling,ferry  # only these measurements
+# The measurements: ceiling, ferry, tcp, text, parallel, procs16 (ferry with
+# GOMAXPROCS=16) and croc (croc 10.7.0, installed with go install into the
+# scratch directory, with its own relay, in a network namespace of its own:
+# needs root and the Go module proxy, else it is skipped with a note).
 # -quick only sets defaults: the other flags win (scripts/bench.sh -quick -runs 1).
 # The scratch files go to a fresh directory under /dev/shm (unless -work says
 # otherwise), removed when the script ends, whether it succeeded, failed or was

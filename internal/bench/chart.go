@@ -58,6 +58,12 @@ func (rep *report) chart() string {
 		bars = append(bars, bar{fmt.Sprintf("ferry --parallel %d, random", parallelConns), par.mbps, "#9467bd",
 			fmt.Sprintf("%d cores here", runtime.NumCPU())})
 	}
+	if procs := rep.summary(kindProcs); procs.n > 0 {
+		bars = append(bars, bar{fmt.Sprintf("ferry, GOMAXPROCS=%d", manyProcs), procs.mbps, "#17becf", ""})
+	}
+	if croc := rep.summary(kindCroc); croc.n > 0 {
+		bars = append(bars, bar{"croc 10.7.0 (whole run)", croc.mbps, "#ff7f0e", "its own relay, same file"})
+	}
 	bars = append(bars, bar{"pion-v3 peer (reference)", peerV3MBps, "#d9d9d9", "measured earlier, not in this run"})
 
 	scale := 0.0

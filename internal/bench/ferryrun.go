@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 )
 
@@ -36,6 +37,11 @@ func isEvent(name string) func(string) bool {
 // its start to its first progress event, which it writes when the file's
 // first frame arrives. Both sides get the flags in extra.
 func (r *runner) ferry(ctx context.Context, file string, size int64, extra ...string) (sample, error) {
+	return r.ferryEnv(ctx, nil, file, size, extra...)
+}
+
+// ferryEnv is ferry with environment variables added to both sides'.
+func (r *runner) ferryEnv(ctx context.Context, env []string, file string, size int64, extra ...string) (sample, error) {
 	r.slot++
 	code := fmt.Sprintf("%d-bench-run", r.slot)
 	out := filepath.Join(r.work, fmt.Sprintf("received-%d", r.slot))
@@ -43,7 +49,7 @@ func (r *runner) ferry(ctx context.Context, file string, size int64, extra ...st
 		return sample{}, err
 	}
 	defer os.RemoveAll(out)
-	env := []string{"FERRY_CODE=" + code}
+	env = append(slices.Clone(env), "FERRY_CODE="+code)
 	exe := filepath.Join(r.bin, "ferry")
 	send, err := r.start(ctx, "ferry-send", env, append([]string{exe, "send", "--server", r.server, "--json", file}, extra...)...)
 	if err != nil {

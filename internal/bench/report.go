@@ -21,7 +21,16 @@ const (
 	// kindParallel: ferry end to end, incompressible data, over
 	// parallelConns peer connections (--parallel): the scaling figure.
 	kindParallel = "parallel"
+	// kindProcs: ferry end to end, incompressible data, with
+	// GOMAXPROCS=manyProcs: a many-core machine's setting, which must not
+	// make the collector thrash (internal/tune).
+	kindProcs = "procs16"
+	// kindCroc: croc 10.7.0 with its own relay, the same file (croc.go).
+	kindCroc = "croc"
 )
+
+// manyProcs is the GOMAXPROCS of the procs16 measurement.
+const manyProcs = 16
 
 // parallelConns is the --parallel of the parallel measurement.
 const parallelConns = 2
@@ -32,6 +41,8 @@ var kindNames = map[string]string{
 	kindText:     "ferry end to end, text (Go sources)",
 	kindTCP:      "TCP over loopback",
 	kindParallel: fmt.Sprintf("ferry --parallel %d, random data", parallelConns),
+	kindProcs:    fmt.Sprintf("ferry, random data, GOMAXPROCS=%d", manyProcs),
+	kindCroc:     "croc 10.7.0, its own relay on loopback (whole run)",
 }
 
 // Targets (DESIGN.md "Targets").
@@ -92,6 +103,8 @@ type report struct {
 	LoadAvg  string    `json:"load_average_at_start"`
 	Command  string    `json:"command"`
 	Parallel []sample  `json:"parallel,omitempty"`
+	// Notes say what could not be measured here, and why.
+	Notes []string `json:"notes,omitempty"`
 }
 
 func newReport(o runOptions) *report {

@@ -36,7 +36,7 @@ type runOptions struct {
 	corpus                  string
 }
 
-var allKinds = []string{kindCeiling, kindFerry, kindTCP, kindText, kindParallel}
+var allKinds = []string{kindCeiling, kindFerry, kindTCP, kindText, kindParallel, kindProcs, kindCroc}
 
 func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var o runOptions
@@ -101,8 +101,20 @@ func run(ctx context.Context, o runOptions, log io.Writer) (*report, error) {
 	}
 	defer stopServer()
 
+	var crocs *crocEnv
+	if slices.Contains(o.kinds, kindCroc) {
+		c, done, err := r.setupCroc(ctx)
+		if err != nil {
+			fmt.Fprintf(log, "croc: skipped: %v\n", err)
+			rep.Notes = append(rep.Notes, "croc not measured: "+err.Error())
+			o.kinds = slices.DeleteFunc(slices.Clone(o.kinds), func(k string) bool { return k == kindCroc })
+		} else {
+			defer done()
+			crocs = c
+		}
+	}
 	var main, text string
-	if slices.Contains(o.kinds, kindFerry) || slices.Contains(o.kinds, kindParallel) {
+	if slices.ContainsFunc(o.kinds, func(k string) bool { return k == kindFerry || k == kindParallel || k == kindProcs || k == kindCroc }) {
 		if main, err = r.makeFile("random", o.size, randomFile); err != nil {
 			return nil, err
 		}
@@ -130,6 +142,10 @@ func run(ctx context.Context, o runOptions, log io.Writer) (*report, error) {
 				s, err = r.ferry(ctx, text, o.size)
 			case kindParallel:
 				s, err = r.ferry(ctx, main, o.size, "--parallel", strconv.Itoa(parallelConns))
+			case kindProcs:
+				s, err = r.ferryEnv(ctx, []string{"GOMAXPROCS=" + strconv.Itoa(manyProcs)}, main, o.size)
+			case kindCroc:
+				s, err = r.croc(ctx, crocs, main, o.size)
 			}
 			if err != nil {
 				fmt.Fprintln(log, "failed")
