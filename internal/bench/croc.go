@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -57,7 +58,9 @@ func (r *runner) setupCroc(ctx context.Context) (*crocEnv, func(), error) {
 			return nil, nil, fmt.Errorf("%s: %v: %s", strings.Join(argv, " "), err, out)
 		}
 	}
+	c := &crocEnv{bin: filepath.Join(dir, "croc"), ns: ns}
 	done := func() {
+		c.stopAll()
 		_ = exec.Command("ip", "netns", "del", ns).Run()
 		cleanup()
 	}
@@ -66,7 +69,21 @@ func (r *runner) setupCroc(ctx context.Context) (*crocEnv, func(), error) {
 		done()
 		return nil, nil, err
 	}
-	return &crocEnv{bin: filepath.Join(dir, "croc"), home: home, ns: ns}, done, nil
+	c.home = home
+	return c, done, nil
+}
+
+// stopAll ends every process in the namespace: killing GNU time, which the
+// benchmark runs each one under, leaves its child (the relay) running.
+func (c *crocEnv) stopAll() {
+	out, _ := exec.Command("ip", "netns", "pids", c.ns).Output()
+	for _, f := range strings.Fields(string(out)) {
+		if pid, err := strconv.Atoi(f); err == nil {
+			if p, err := os.FindProcess(pid); err == nil {
+				_ = p.Kill()
+			}
+		}
+	}
 }
 
 // inNS is argv run in the croc namespace, its stderr joined to stdout (croc
@@ -89,7 +106,10 @@ func (r *runner) croc(ctx context.Context, c *crocEnv, file string, size int64) 
 	if err != nil {
 		return sample{}, err
 	}
-	defer relay.kill()
+	defer func() {
+		c.stopAll() // the relay, and whatever a failed run left
+		relay.kill()
+	}()
 	if _, err := relay.waitLine(30*time.Second, func(s string) bool { return strings.Contains(s, "starting TCP server on 0.0.0.0:9013") }); err != nil {
 		return sample{}, err
 	}
