@@ -11,7 +11,7 @@
 # data, and writes results.json, results.md and bench.svg (default bench-out/).
 #
 # Usage: scripts/bench.sh [-quick] [ferry-bench run flags], e.g.
-#   scripts/bench.sh                       # 1 GiB, 3 runs (about 10 minutes on 2 cores)
+#   scripts/bench.sh                       # 1 GiB, 3 runs (about 16 minutes on 2 cores: 9 for 512 MiB)
 #   scripts/bench.sh -quick                # a smoke run: 64 MiB, 3 runs, no other sizes,
 #                                          # into bench-out/quick (about 30 s on 2 cores, once built)
 #   scripts/bench.sh -size 256MiB -runs 5
