@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"io"
+	"net"
 	"os"
 	"path/filepath"
 	"slices"
@@ -462,5 +463,45 @@ func TestConnectAndVerify(t *testing.T) {
 	if s := <-sender; s.err == nil {
 		s.l.Close()
 		t.Fatal("the sender connected to a receiver that refused the verification")
+	}
+}
+
+// TestLANSkipsSilentAndWrongServers: a receiver with no server asks every
+// server found on the LAN in turn: one that accepts and never answers (any
+// host on the LAN can answer mDNS) costs it one bounded try, one without its
+// code a quick "no", and the one that holds its code pairs.
+func TestLANSkipsSilentAndWrongServers(t *testing.T) {
+	ctx := testContext(t)
+	silent, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer silent.Close()
+	go func() {
+		for {
+			c, err := silent.Accept()
+			if err != nil {
+				return
+			}
+			defer c.Close() // held open, never answered
+		}
+	}()
+	other, holder := startServer(t), startServer(t)
+	src, err := ferry.Text([]byte("found on the LAN"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, sent := sendAsync(t, ctx, src, ferry.SendConfig{Config: ferry.Config{Server: holder.URL()}}, newRecorder())
+	defer ferry.FakeLAN(300*time.Millisecond, "ws://"+silent.Addr().String(), other.URL(), holder.URL())()
+	var text bytes.Buffer
+	start := time.Now()
+	if _, err := ferry.Receive(ctx, ferry.ReceiveConfig{Config: ferry.Config{Code: code.Code}, Text: &text}); err != nil {
+		t.Fatalf("receive with no server: %v", err)
+	}
+	if err := <-sent; err != nil {
+		t.Fatalf("send: %v", err)
+	}
+	if text.String() != "found on the LAN" || time.Since(start) > 20*time.Second {
+		t.Fatalf("text %q after %s", text.String(), time.Since(start))
 	}
 }

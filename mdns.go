@@ -180,6 +180,16 @@ func serverURLs(m *dns.Msg) []string {
 	return urls
 }
 
+// A LAN server answers in milliseconds; one that does not, or a flood of
+// answers (anyone on the LAN can answer mDNS), must not hold the receiver.
+var (
+	lanJoinTimeout = 5 * time.Second // tests shorten it
+	maxLANServers  = 16
+)
+
+// lookOnLAN finds local servers: discover; tests replace it with a list.
+var lookOnLAN = discover
+
 // errNoLANServer: no local server answered on the local network. It is
 // waitable (ReceiveConfig.Wait): the sender may not have started yet.
 var errNoLANServer = fmt.Errorf("%w on the local network (no ferry sender answered there within %s): if the sender printed a command with --server, run that one",
@@ -193,10 +203,16 @@ func joinOnLAN(ctx context.Context, cfg ConnectConfig, code rendezvous.Code) (*r
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel() // stops looking once joined
 	found := make(chan string)
-	go discover(ctx, DiscoverTimeout, found)
+	go lookOnLAN(ctx, DiscoverTimeout, found)
 	lastErr := errNoLANServer
+	tried := 0
 	for u := range found {
-		rz, err := dialJoinAt(ctx, cfg, u, code)
+		if tried++; tried > maxLANServers {
+			break // an answer flood: the real sender is rarely the 17th
+		}
+		actx, cancelTry := context.WithTimeout(ctx, lanJoinTimeout)
+		rz, err := dialJoinAt(actx, cfg, u, code)
+		cancelTry()
 		if err == nil {
 			return rz, nil // cancel ends discover, which sends nothing more
 		}
