@@ -12,8 +12,9 @@ import (
 // they connect.
 type Config struct {
 	// Server is the rendezvous server's URL (ws://, wss://, http:// or
-	// https://). A receiver needs it; a sender without one starts a server
-	// in this process ([SendConfig].LocalServer).
+	// https://). A sender without one starts a server in this process
+	// ([SendConfig].LocalServer) and announces it on the local network; a
+	// receiver without one looks there for [DiscoverTimeout] (or its Wait).
 	Server string
 	// Code is the code both sides use, e.g. "7-apple-river". A receiver
 	// needs it; a sender without one gets a new code ([Events.Code]).

@@ -14,9 +14,10 @@
 // chunks, each checked by CRC-32C, and every file is verified by its SHA-256
 // before [Receive] reports it.
 //
-// With no server given, [Send] starts one in this process ([StartServer]),
-// reachable from the local network. Without that, both sides name the same
-// server: a self-hosted ferry-rendezvous.
+// With no server given, [Send] starts one in this process ([StartServer])
+// and announces it on the local network (multicast DNS, naming no code), and
+// [Receive] with no server finds it there. Across networks, both sides name
+// the same server: a self-hosted ferry-rendezvous.
 //
 // What happens along the way reaches [Events], an interface the engine owns;
 // embed [NopEvents] to implement only the events a program wants. [Connect]

@@ -11,8 +11,8 @@ import (
 	"github.com/ferry-dev/ferry/transfer"
 )
 
-// ReceiveConfig configures [Receive]. Config.Server and Config.Code are
-// required.
+// ReceiveConfig configures [Receive]. Config.Code is required; with no
+// Config.Server, Receive looks for the sender on the local network.
 type ReceiveConfig struct {
 	Config
 	// Dir is the directory the files are written into, created if missing;
