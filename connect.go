@@ -73,10 +73,11 @@ func (l *Link) Connection() Connection { return l.conn }
 // proves that both hold the code, and connects the two directly (or through
 // a relay). A sender reports its code through [Events.Code] before it waits.
 func Connect(ctx context.Context, cfg ConnectConfig) (*Link, error) {
-	return connect(ctx, cfg, func() {})
+	return connect(ctx, cfg, nil)
 }
 
-// connect is Connect; beforeCode runs just before a sender reports its code.
+// connect is Connect; beforeCode, if any, runs just before a sender reports
+// its code.
 func connect(ctx context.Context, cfg ConnectConfig, beforeCode func()) (_ *Link, err error) {
 	var (
 		rz     *rendezvousclient.Conn
@@ -156,7 +157,9 @@ func meetAsSender(ctx context.Context, cfg ConnectConfig, beforeCode func()) (_ 
 	}
 	code, err := holdCode(ctx, rz, chosen, cfg.Words)
 	if err == nil {
-		beforeCode()
+		if beforeCode != nil {
+			beforeCode()
+		}
 		info := CodeInfo{Code: code.String(), Server: serverURL, Command: receiveCommand(serverURL, code.String())}
 		if server != nil && server.Announced() {
 			info.LANCommand = "ferry receive " + code.String()
