@@ -166,14 +166,11 @@ func describe(m transfer.Manifest) string {
 	if len(m.Entries) == 1 && !m.Entries[0].Mode.IsDir() {
 		return displayName(m.Entries[0].Path)
 	}
-	files, dirs := 0, 0
+	files, dirs := countEntries(m)
 	isDir := map[string]bool{}
 	for _, e := range m.Entries {
 		if e.Mode.IsDir() {
-			dirs++
 			isDir[e.Path] = true
-		} else {
-			files++
 		}
 	}
 	s := fmt.Sprintf("%d %s", files, plural(files, "file", "files"))
@@ -193,4 +190,15 @@ func describe(m transfer.Manifest) string {
 		s += fmt.Sprintf(" and %d more", more)
 	}
 	return s
+}
+
+// countEntries counts the files (a stream and a text count as one) and the
+// directories a manifest offers, as the summary and the offer event show them.
+func countEntries(m transfer.Manifest) (files, dirs int) {
+	for _, e := range m.Entries {
+		if e.Mode.IsDir() {
+			dirs++
+		}
+	}
+	return len(m.Entries) - dirs, dirs
 }

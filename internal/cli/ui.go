@@ -165,13 +165,8 @@ func (u *ui) sizes(m transfer.Manifest) {
 
 func (u *ui) offer(m transfer.Manifest) {
 	if u.json != nil {
-		dirs := 0
-		for _, e := range m.Entries {
-			if e.Mode.IsDir() {
-				dirs++
-			}
-		}
-		u.json.write(offerEvent{Event: "offer", Files: len(m.Entries) - dirs, Directories: dirs, Bytes: m.TotalBytes, Names: topNames(m, 10)})
+		files, dirs := countEntries(m)
+		u.json.write(offerEvent{Event: "offer", Files: files, Directories: dirs, Bytes: m.TotalBytes, Names: topNames(m, 10)})
 	}
 }
 
