@@ -37,7 +37,7 @@ func (n *bufferedNet) ListenUDP(network string, laddr *net.UDPAddr) (transport.U
 		return nil, err
 	}
 	n.enlarge(c)
-	return c, nil
+	return newBatchConn(c), nil
 }
 
 func (n *bufferedNet) ListenPacket(network, address string) (net.PacketConn, error) {
