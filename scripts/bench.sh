@@ -16,7 +16,9 @@
 #                                          # into bench-out/quick (about 30 s on 2 cores, once built)
 #   scripts/bench.sh -size 256MiB -runs 5
 #   scripts/bench.sh -kinds ceiling,ferry  # only these measurements
-# The measurements: ceiling, ferry, tcp, text, parallel, procs16 (ferry with
+# The measurements: ceiling, ferry (one connection), tcp, text, parallel,
+# parallel4, parallel8 (2, 4 and 8 connections), default (the number of
+# connections ferry picks here; skipped where that is one), procs16 (ferry with
 # GOMAXPROCS=16) and croc (croc 10.7.0, installed with go install into the
 # scratch directory, with its own relay, in a network namespace of its own:
 # needs root and the Go module proxy, else it is skipped with a note).

@@ -14,6 +14,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/ferry-dev/ferry/peer"
 	"time"
 )
 
@@ -66,6 +68,8 @@ func TestReport(t *testing.T) {
 		rep.add(sample{Kind: kindText, Run: run, Bytes: 1 << 30, MBps: 150, WireBytes: 1 << 28, SendRSSMiB: 41, RecvRSSMiB: 36, Setup: 0.2})
 		rep.add(sample{Kind: kindTCP, Run: run, Bytes: 1 << 30, MBps: 2000})
 		rep.add(sample{Kind: kindParallel, Run: run, Bytes: 1 << 30, MBps: 45.6, SendRSSMiB: 55, RecvRSSMiB: 54, Setup: 0.2})
+		rep.add(sample{Kind: kindParallel8, Run: run, Bytes: 1 << 30, MBps: 60, SendRSSMiB: 90, RecvRSSMiB: 80})
+		rep.add(sample{Kind: kindDefault, Run: run, Bytes: 1 << 30, MBps: 60 + f, SendRSSMiB: 63, RecvRSSMiB: 66})
 		rep.add(sample{Kind: kindProcs, Run: run, Bytes: 1 << 30, MBps: 29.6, SendRSSMiB: 44, RecvRSSMiB: 37, Setup: 0.2})
 		rep.add(sample{Kind: kindCroc, Run: run, Bytes: 1 << 30, MBps: 39.5, SendRSSMiB: 30, RecvRSSMiB: 18})
 	}
@@ -79,7 +83,10 @@ func TestReport(t *testing.T) {
 		"| ferry / the pion-v3 peer (19 MB/s) | 3.1x | >= 3x (57 MB/s) | met |",
 		"256 MiB: 39.0 / 34.0, 1 GiB: 40.0 / 35.0, 2 GiB: 41.0 / 50.0; 2 GiB vs 256 MiB: +5% / +47% | <= 48 MiB, within 10% | **missed** |",
 		"median of 14 | 0.20 s | < 0.5 s | met |",
-		fmt.Sprintf("| ferry --parallel 2 / ferry (scaling, on %d cores; more memory: 55.0 / 54.0 MiB) | 0.77x |", runtime.NumCPU()),
+		fmt.Sprintf("| ferry --parallel 2 / one connection (on %d cores; peak RSS 55.0 / 54.0 MiB) | 0.77x |", runtime.NumCPU()),
+		fmt.Sprintf("| ferry --parallel 8 / one connection (on %d cores; peak RSS 90.0 / 80.0 MiB) | 1.02x |", runtime.NumCPU()),
+		fmt.Sprintf("| ferry default (%d connections on %d cores), peak RSS send / receive (MiB) | 63.0 / 66.0 | <= 64 | **missed** |", peer.DefaultParallel(), runtime.NumCPU()),
+		fmt.Sprintf("| ferry default (%d connections) / croc | 1.57x | >= 1.5 | met |", peer.DefaultParallel()),
 		"text sent as 25% of its size) | 2.54x | > 1 | met |",
 		"| ferry, random data, GOMAXPROCS=16 | 29.6 |",
 		fmt.Sprintf("| ferry GOMAXPROCS=16 / ferry (the runtime's tuning on a many-core setting, on %d cores) | 0.50x | >= 0.90 | **missed** |", runtime.NumCPU()),

@@ -8,6 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+
+	"github.com/ferry-dev/ferry/peer"
 	"strings"
 )
 
@@ -54,9 +56,15 @@ func (rep *report) chart() string {
 	if text.n > 0 {
 		bars = append(bars, bar{"ferry, text (compressed)", text.mbps, "#2ca02c", ""})
 	}
-	if par := rep.summary(kindParallel); par.n > 0 {
-		bars = append(bars, bar{fmt.Sprintf("ferry --parallel %d, random", parallelConns), par.mbps, "#9467bd",
-			fmt.Sprintf("%d cores here", runtime.NumCPU())})
+	for _, s := range scaling {
+		if par := rep.summary(s.kind); par.n > 0 {
+			bars = append(bars, bar{fmt.Sprintf("ferry --parallel %d, random", s.conns), par.mbps, "#9467bd",
+				fmt.Sprintf("%d cores here, %.0f MiB", runtime.NumCPU(), max(par.sendRSS, par.recvRSS))})
+		}
+	}
+	if def := rep.summary(kindDefault); def.n > 0 {
+		bars = append(bars, bar{fmt.Sprintf("ferry default (%d connections)", peer.DefaultParallel()), def.mbps, "#6a3d9a",
+			fmt.Sprintf("%.0f MiB", max(def.sendRSS, def.recvRSS))})
 	}
 	if procs := rep.summary(kindProcs); procs.n > 0 {
 		bars = append(bars, bar{fmt.Sprintf("ferry, GOMAXPROCS=%d", manyProcs), procs.mbps, "#17becf", ""})

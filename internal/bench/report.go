@@ -10,6 +10,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/ferry-dev/ferry/peer"
 )
 
 // Kinds of measurement.
@@ -18,9 +20,16 @@ const (
 	kindFerry   = "ferry"   // ferry end to end, incompressible data
 	kindText    = "text"    // ferry end to end, a text corpus
 	kindTCP     = "tcp"     // plain TCP over loopback
-	// kindParallel: ferry end to end, incompressible data, over
-	// parallelConns peer connections (--parallel): the scaling figure.
-	kindParallel = "parallel"
+	// kindParallel, kindParallel4, kindParallel8: ferry end to end,
+	// incompressible data, over 2, 4 and 8 peer connections (--parallel):
+	// the scaling figures (scaling).
+	kindParallel  = "parallel"
+	kindParallel4 = "parallel4"
+	kindParallel8 = "parallel8"
+	// kindDefault: ferry end to end, incompressible data, with the number
+	// of connections it picks on this machine (peer.DefaultParallel); not
+	// measured where that is one, the ferry row.
+	kindDefault = "default"
 	// kindProcs: ferry end to end, incompressible data, with
 	// GOMAXPROCS=manyProcs: a many-core machine's setting, which must not
 	// make the collector thrash (internal/tune).
@@ -32,17 +41,34 @@ const (
 // manyProcs is the GOMAXPROCS of the procs16 measurement.
 const manyProcs = 16
 
-// parallelConns is the --parallel of the parallel measurement.
-const parallelConns = 2
+// scaling lists the measurements over several connections, with their
+// --parallel, in order.
+var scaling = []struct {
+	kind  string
+	conns int
+}{{kindParallel, 2}, {kindParallel4, 4}, {kindParallel8, 8}}
+
+// conns is the --parallel of a scaling measurement; 0 for any other kind.
+func conns(kind string) int {
+	for _, s := range scaling {
+		if s.kind == kind {
+			return s.conns
+		}
+	}
+	return 0
+}
 
 var kindNames = map[string]string{
-	kindCeiling:  "ceiling: bare pion data channel, 2 processes",
-	kindFerry:    "ferry end to end, random data",
-	kindText:     "ferry end to end, text (Go sources)",
-	kindTCP:      "TCP over loopback",
-	kindParallel: fmt.Sprintf("ferry --parallel %d, random data", parallelConns),
-	kindProcs:    fmt.Sprintf("ferry, random data, GOMAXPROCS=%d", manyProcs),
-	kindCroc:     "croc 10.7.0, its own relay on loopback (whole run)",
+	kindCeiling:   "ceiling: bare pion data channel, 2 processes",
+	kindFerry:     "ferry end to end, random data, one connection",
+	kindText:      "ferry end to end, text (Go sources)",
+	kindTCP:       "TCP over loopback",
+	kindParallel:  "ferry --parallel 2, random data",
+	kindParallel4: "ferry --parallel 4, random data",
+	kindParallel8: "ferry --parallel 8, random data",
+	kindDefault:   fmt.Sprintf("ferry default (%d connections here), random data", peer.DefaultParallel()),
+	kindProcs:     fmt.Sprintf("ferry, random data, GOMAXPROCS=%d", manyProcs),
+	kindCroc:      "croc 10.7.0, its own relay on loopback (whole run)",
 }
 
 // Targets (DESIGN.md "Targets").
@@ -95,14 +121,13 @@ func (s sample) brief() string {
 
 // report is everything one run measured, as written to results.json.
 type report struct {
-	Date     time.Time `json:"date"`
-	Machine  string    `json:"machine"`
-	Size     int64     `json:"size"`
-	Runs     int       `json:"runs"`
-	Samples  []sample  `json:"samples"`
-	LoadAvg  string    `json:"load_average_at_start"`
-	Command  string    `json:"command"`
-	Parallel []sample  `json:"parallel,omitempty"`
+	Date    time.Time `json:"date"`
+	Machine string    `json:"machine"`
+	Size    int64     `json:"size"`
+	Runs    int       `json:"runs"`
+	Samples []sample  `json:"samples"`
+	LoadAvg string    `json:"load_average_at_start"`
+	Command string    `json:"command"`
 	// Notes say what could not be measured here, and why.
 	Notes []string `json:"notes,omitempty"`
 }

@@ -13,6 +13,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/ferry-dev/ferry/peer"
 )
 
 // runner holds what one `ferry-bench run` shares between its measurements.
@@ -36,7 +38,7 @@ type runOptions struct {
 	corpus                  string
 }
 
-var allKinds = []string{kindCeiling, kindFerry, kindTCP, kindText, kindParallel, kindProcs, kindCroc}
+var allKinds = []string{kindCeiling, kindFerry, kindTCP, kindText, kindParallel, kindParallel4, kindParallel8, kindDefault, kindProcs, kindCroc}
 
 func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var o runOptions
@@ -114,7 +116,11 @@ func run(ctx context.Context, o runOptions, log io.Writer) (*report, error) {
 		}
 	}
 	var main, text string
-	if slices.ContainsFunc(o.kinds, func(k string) bool { return k == kindFerry || k == kindParallel || k == kindProcs || k == kindCroc }) {
+	if slices.Contains(o.kinds, kindDefault) && peer.DefaultParallel() == 1 {
+		rep.Notes = append(rep.Notes, "The default is one connection on this machine: the ferry row.")
+		o.kinds = slices.DeleteFunc(slices.Clone(o.kinds), func(k string) bool { return k == kindDefault })
+	}
+	if slices.ContainsFunc(o.kinds, func(k string) bool { return k != kindCeiling && k != kindTCP && k != kindText }) {
 		if main, err = r.makeFile("random", o.size, randomFile); err != nil {
 			return nil, err
 		}
@@ -137,13 +143,15 @@ func run(ctx context.Context, o runOptions, log io.Writer) (*report, error) {
 			case kindTCP:
 				s, err = r.pair(ctx, "tcp", o.size)
 			case kindFerry:
+				s, err = r.ferry(ctx, main, o.size, "--parallel", "1")
+			case kindDefault:
 				s, err = r.ferry(ctx, main, o.size)
 			case kindText:
-				s, err = r.ferry(ctx, text, o.size)
-			case kindParallel:
-				s, err = r.ferry(ctx, main, o.size, "--parallel", strconv.Itoa(parallelConns))
+				s, err = r.ferry(ctx, text, o.size, "--parallel", "1")
+			case kindParallel, kindParallel4, kindParallel8:
+				s, err = r.ferry(ctx, main, o.size, "--parallel", strconv.Itoa(conns(k)))
 			case kindProcs:
-				s, err = r.ferryEnv(ctx, []string{"GOMAXPROCS=" + strconv.Itoa(manyProcs)}, main, o.size)
+				s, err = r.ferryEnv(ctx, []string{"GOMAXPROCS=" + strconv.Itoa(manyProcs)}, main, o.size, "--parallel", "1")
 			case kindCroc:
 				s, err = r.croc(ctx, crocs, main, o.size)
 			}
@@ -166,7 +174,7 @@ func run(ctx context.Context, o runOptions, log io.Writer) (*report, error) {
 			if err != nil {
 				return nil, err
 			}
-			s, err := r.ferry(ctx, f, size)
+			s, err := r.ferry(ctx, f, size, "--parallel", "1")
 			os.Remove(f)
 			if err != nil {
 				fmt.Fprintln(log, "failed")

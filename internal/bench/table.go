@@ -14,7 +14,7 @@ func (rep *report) markdown() string {
 		rep.Date.Format("2006-01-02"), rep.Machine, humanSize(rep.Size), rep.Runs, rep.LoadAvg)
 	b.WriteString("| measurement | MB/s | CPU s per GiB, send + receive | peak RSS, send / receive |\n")
 	b.WriteString("|---|---:|---:|---:|\n")
-	for _, k := range []string{kindCeiling, kindFerry, kindText, kindParallel, kindProcs, kindCroc, kindTCP} {
+	for _, k := range []string{kindCeiling, kindFerry, kindText, kindParallel, kindParallel4, kindParallel8, kindDefault, kindProcs, kindCroc, kindTCP} {
 		s := rep.summary(k)
 		if s.n == 0 {
 			continue
@@ -47,10 +47,7 @@ func (rep *report) markdown() string {
 		fmt.Fprintf(&b, "| text / random data (compression; text sent as %.0f%% of its size) | %.2fx | > 1 | %s |\n",
 			100*wire, text.mbps/ferry.mbps, verdict(text.mbps > ferry.mbps))
 	}
-	if par := rep.summary(kindParallel); ferry.n > 0 && par.n > 0 {
-		fmt.Fprintf(&b, "| ferry --parallel %d / ferry (scaling, on %d cores; more memory: %.1f / %.1f MiB) | %.2fx | (one connection per two cores) | |\n",
-			parallelConns, runtime.NumCPU(), par.sendRSS, par.recvRSS, par.mbps/ferry.mbps)
-	}
+	b.WriteString(rep.scalingLines())
 	if procs := rep.summary(kindProcs); ferry.n > 0 && procs.n > 0 {
 		r := procs.mbps / ferry.mbps
 		fmt.Fprintf(&b, "| ferry GOMAXPROCS=%d / ferry (the runtime's tuning on a many-core setting, on %d cores) | %.2fx | >= %.2f | %s |\n",
