@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"runtime"
 	"sync"
 )
 
@@ -39,14 +38,6 @@ const (
 	kindParallel = "parallel"
 	kindMux      = "mux"
 )
-
-// DefaultParallel is the number of connections ferry asks for (and accepts)
-// when Config.Parallel is 0: one for every two cores, so that each
-// connection's send and receive loops have a core, at most 4. On two cores
-// it is 1: there, two connections measured no faster (README, Performance).
-func DefaultParallel() int {
-	return min(max(runtime.NumCPU()/2, 1), 4)
-}
 
 // parallelSignal is a signaling message of the parallel layer.
 type parallelSignal struct {
@@ -187,6 +178,7 @@ func connectAll(ctx context.Context, sig Signaler, role Role, cfg Config, n int)
 		<-demuxDone
 	}()
 
+	cfg = cfg.shared(n)
 	conns := make([]*Conn, n)
 	errs := make([]error, n)
 	var wg sync.WaitGroup
@@ -208,6 +200,32 @@ func connectAll(ctx context.Context, sig Signaler, role Role, cfg Config, n int)
 		return nil, err
 	}
 	return conns, nil
+}
+
+// shared is the Config of each of n connections: they share the buffers one
+// connection would have (the sender's high-water mark, the receiver's
+// window), each getting an nth, at least minShare, so that memory grows
+// little with the number of connections. The whole link still has as much
+// data in flight as one connection: on a long path (where the window bounds
+// the speed) n connections are as fast as one, and where the CPU bounds it
+// they spread the work over n cores.
+func (cfg Config) shared(n int) Config {
+	const minShare = 1 << 20
+	if n <= 1 {
+		return cfg
+	}
+	share := func(v, def int) int {
+		if v == 0 {
+			v = def
+		}
+		return max(v/n, min(v, minShare))
+	}
+	cfg.HighWater = share(cfg.HighWater, DefaultHighWater)
+	if cfg.LowWater >= cfg.HighWater {
+		cfg.LowWater = cfg.HighWater / 4
+	}
+	cfg.ReceiveWindow = share(cfg.ReceiveWindow, DefaultReceiveWindow)
+	return cfg
 }
 
 // firstCause picks the error to report: the first that is not merely the
