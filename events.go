@@ -71,6 +71,11 @@ type CodeInfo struct {
 	// network, is the shorter command that finds it there:
 	// "ferry receive CODE". Command still works where multicast does not.
 	LANCommand string
+	// WebURL is the web page of the rendezvous server with the code in its
+	// fragment ("http://host:port/#7-apple-river"): a browser that opens it
+	// receives, with no ferry installed. ferry-rendezvous and the server in
+	// the sender's process serve the page.
+	WebURL string
 }
 
 // Connection describes the peer connection.

@@ -241,6 +241,9 @@ func TestSendStartsItsOwnServer(t *testing.T) {
 	if !strings.HasPrefix(code.Server, "ws://127.0.0.1:") || code.Command != "ferry receive --server "+code.Server+" "+code.Code {
 		t.Fatalf("code event %+v: want a ws://127.0.0.1 server and the verbatim command", code)
 	}
+	if want := "http://" + strings.TrimPrefix(code.Server, "ws://") + "/#" + code.Code; code.WebURL != want {
+		t.Fatalf("code event's WebURL %q, want %q", code.WebURL, want)
+	}
 	var text bytes.Buffer
 	if _, err := ferry.Receive(ctx, ferry.ReceiveConfig{Config: ferry.Config{Server: code.Server, Code: code.Code}, Text: &text}); err != nil {
 		t.Fatalf("receive: %v", err)

@@ -13,6 +13,9 @@ type codeEvent struct {
 	// LANCommand: "ferry receive CODE", when the embedded server announces
 	// itself on the local network; absent otherwise.
 	LANCommand string `json:"lan_command,omitempty"`
+	// WebURL: the server's web page with the code in the fragment, for a
+	// browser.
+	WebURL string `json:"web_url,omitempty"`
 }
 
 type connectedEvent struct {

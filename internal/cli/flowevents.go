@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"fmt"
+
 	"github.com/ferry-dev/ferry"
 	"github.com/ferry-dev/ferry/transfer"
 )
@@ -9,6 +11,7 @@ import (
 type senderEvents struct {
 	*ui
 	skipped []transfer.Skipped // what the source left out, reported with the code
+	qr      bool               // --qr: draw the web page's address as a QR code
 }
 
 // Offer comes just before the code: the skipped entries and what is sent.
@@ -21,10 +24,26 @@ func (e senderEvents) Offer(m ferry.Manifest) {
 }
 
 // Code shows the code; with --json its event comes first of all.
+// With --qr, the QR code goes to stderr below the code's lines, or, with
+// --json, before the code event (which then says it is drawn).
 func (e senderEvents) Code(c ferry.CodeInfo) {
+	if e.json == nil {
+		e.code(c)
+		e.drawQR(c)
+		return
+	}
+	e.drawQR(c)
 	e.code(c)
-	if e.json != nil {
-		e.reportSkipped()
+	e.reportSkipped()
+}
+
+func (e senderEvents) drawQR(c ferry.CodeInfo) {
+	if !e.qr || c.WebURL == "" {
+		return
+	}
+	fmt.Fprintln(e.ios.ErrOut, "Scan to receive in a browser:")
+	if err := writeQR(e.ios.ErrOut, c.WebURL); err != nil {
+		e.warnf("%v", err)
 	}
 }
 

@@ -32,7 +32,10 @@ type SendOptions struct {
 	// Advertise is the address or interface the embedded server names in
 	// the receive command (--advertise, FERRY_ADVERTISE).
 	Advertise string
-	ICE       ICEOptions
+	// QR draws the address of the web page, code included, as a QR code
+	// (--qr): a phone scans it and receives in its browser.
+	QR  bool
+	ICE ICEOptions
 }
 
 // NewCmdSend builds `ferry send`. runF replaces the run step in tests.
@@ -97,6 +100,7 @@ host and from the local network where multicast does not.`,
 	f.BoolVar(&opts.JSON, "json", false, "write JSON Lines events to stdout instead of messages and progress bars")
 	f.BoolVar(&opts.Quiet, "quiet", false, "no progress output; only the code and errors")
 	f.BoolVar(&opts.Verify, "verify", false, "show a verification string that both sides must see equal, and ask before sending")
+	f.BoolVar(&opts.QR, "qr", false, "also draw a QR code of the web page that receives in a browser (the code is in the address): a phone scans it")
 	f.BoolVar(&opts.Compress, "compress", true, "compress what shrinks (zstd, adaptive: random or already compressed data is sent as it is); --compress=false never compresses")
 	addICEFlags(f, &opts.ICE)
 	return cmd
@@ -130,7 +134,7 @@ func send(ctx context.Context, opts *SendOptions, u *ui) (ferry.Result, error) {
 			Code:    opts.Code,
 			Network: opts.ICE.network(),
 			Verify:  verifier(opts.Verify, opts.IO, u),
-			Events:  senderEvents{ui: u, skipped: skipped},
+			Events:  senderEvents{ui: u, skipped: skipped, qr: opts.QR},
 		},
 		Words:         opts.Words,
 		NoCompression: !opts.Compress,

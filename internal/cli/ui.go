@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"io"
 	"strconv"
 	"strings"
 	"sync"
@@ -69,15 +70,20 @@ func (u *ui) warnf(format string, args ...any) {
 
 func (u *ui) code(c ferry.CodeInfo) {
 	if u.json != nil {
-		u.json.write(codeEvent{Event: "code", Code: c.Code, Server: c.Server, Command: c.Command, LANCommand: c.LANCommand})
+		u.json.write(codeEvent{Event: "code", Code: c.Code, Server: c.Server, Command: c.Command, LANCommand: c.LANCommand, WebURL: c.WebURL})
 		return
 	}
 	// Even with --quiet the code must be shown: it is the one thing to pass on.
-	if c.LANCommand == "" {
-		fmt.Fprintf(u.ios.ErrOut, "Code: %s\nOn the other computer, run:\n  %s\n", c.Code, c.Command)
-		return
+	var b strings.Builder
+	fmt.Fprintf(&b, "Code: %s\nOn the other computer, run:\n", c.Code)
+	if c.LANCommand != "" {
+		fmt.Fprintf(&b, "  %s\nor, if it finds no sender on this network:\n", c.LANCommand)
 	}
-	fmt.Fprintf(u.ios.ErrOut, "Code: %s\nOn the other computer, run:\n  %s\nor, if it finds no sender on this network:\n  %s\n", c.Code, c.LANCommand, c.Command)
+	fmt.Fprintf(&b, "  %s\n", c.Command)
+	if c.WebURL != "" {
+		fmt.Fprintf(&b, "or open in a browser:\n  %s\n", c.WebURL)
+	}
+	_, _ = io.WriteString(u.ios.ErrOut, b.String())
 }
 
 // Connected implements ferry.Events.

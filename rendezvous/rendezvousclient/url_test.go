@@ -24,3 +24,19 @@ func TestEndpointURL(t *testing.T) {
 		}
 	}
 }
+
+func TestPageURL(t *testing.T) {
+	for in, want := range map[string]string{
+		"ws://127.0.0.1:7339":              "http://127.0.0.1:7339/#7-apple-river",
+		"wss://ferry.example.org":          "https://ferry.example.org/#7-apple-river",
+		"https://ferry.example.org/ferry/": "https://ferry.example.org/ferry/#7-apple-river",
+		"http://[::1]:80/ferry/v1/ws":      "http://[::1]:80/ferry/#7-apple-river",
+		"192.168.1.5:7339":                 "http://192.168.1.5:7339/#7-apple-river",
+		"ftp://ferry.example.org":          "",
+		"":                                 "",
+	} {
+		if got := PageURL(in, "7-apple-river"); got != want {
+			t.Errorf("PageURL(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

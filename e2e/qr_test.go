@@ -1,0 +1,46 @@
+package e2e
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ferry-dev/ferry/internal/qrscan"
+)
+
+// TestSendQRScans: `ferry send --qr` draws a QR code that scans to the
+// server's web page with the code in the fragment, the same address as the
+// code event's web_url; the transfer then goes on as usual.
+func TestSendQRScans(t *testing.T) {
+	server := startRendezvous(t)
+	src, out := t.TempDir(), t.TempDir()
+	path, sum := randomFile(t, src, "photo.jpg", 1<<20)
+
+	sender := start(t, nil, nil, bin.ferry, "send", "--server", server, "--code", "43-alpha-bravo", "--json", "--qr", path)
+	codeEv := sender.waitEvent("code", 30*time.Second)
+	want := "http://" + strings.TrimPrefix(server, "ws://") + "/#43-alpha-bravo"
+	if got := codeEv.str("web_url"); got != want {
+		t.Fatalf("code event web_url %q, want %q", got, want)
+	}
+	// With --json the QR code is drawn before the code event.
+	drawn := qrscan.Find(sender.stderr.String())
+	got, err := qrscan.Decode(drawn)
+	if err != nil {
+		t.Fatalf("%v; stderr:\n%s", err, sender.stderr)
+	}
+	if got != want {
+		t.Fatalf("the QR code scans to %q, want %q", got, want)
+	}
+
+	receiver := start(t, nil, nil, bin.ferry, "receive", "--server", server, "--yes", "--out", out, "--json", "43-alpha-bravo")
+	if rc, _ := receiver.wait(transferTimeout); rc != 0 {
+		t.Fatalf("receiver exit %d; stderr:\n%s", rc, receiver.stderr)
+	}
+	if sc, _ := sender.wait(transferTimeout); sc != 0 {
+		t.Fatalf("sender exit %d; stderr:\n%s", sc, sender.stderr)
+	}
+	if fileSHA256(t, filepath.Join(out, "photo.jpg")) != sum {
+		t.Fatal("the file arrived changed")
+	}
+}
