@@ -80,6 +80,26 @@ func TestRelayRefusingCredentialsIsExplained(t *testing.T) {
 	}
 }
 
+// TestRelayRefusalOverSlowSignaling: the sender's relay refuses it before
+// its offer has gone through a slow rendezvous path. It still sends what it
+// queued before it leaves, so the receiver tries its own relay and explains
+// the same cause, instead of only that the sender left.
+func TestRelayRefusalOverSlowSignaling(t *testing.T) {
+	cfg := relayOnly(ferryRelay(t, "wrong"))
+	sa, sb := signalerPair()
+	sa.latency = 200 * time.Millisecond
+	ra, rb := connectBoth(t, sa, sb, cfg, cfg)
+	for name, r := range map[string]result{"sender": ra, "receiver": rb} {
+		if r.err == nil {
+			r.conn.Close()
+			t.Fatalf("%s connected", name)
+		}
+		if !errors.Is(r.err, ErrRelayRefused) {
+			t.Errorf("%s: %v, want ErrRelayRefused", name, r.err)
+		}
+	}
+}
+
 func TestSilentRelayIsExplained(t *testing.T) {
 	if testing.Short() {
 		t.Skip("waits for the TURN client's retransmissions (about 8 s)")

@@ -22,9 +22,9 @@ const signalingGrace = 2 * time.Second
 // run trades descriptions and candidates with the peer through sig until the
 // data channel opens (the Conn), ICE fails, the signaling breaks for good, or
 // ctx ends.
-func (n *negotiation) run(ctx context.Context, sig Signaler, bn *bufferedNet, mux io.Closer) (*Conn, error) {
+func (n *negotiation) run(ctx context.Context, sig Signaler, bn *bufferedNet, mux io.Closer) (_ *Conn, err error) {
 	sg := n.startSignaling(ctx, sig)
-	defer sg.stop()
+	defer func() { sg.stop(ctx, err != nil) }()
 	if n.role == Offerer {
 		if err := n.offer(); err != nil {
 			return nil, err
@@ -74,7 +74,11 @@ type signaling struct {
 	in      chan incoming
 	sendErr chan error
 	loss    signalingLoss
-	stop    func() // ends both directions, waiting a little for them
+	// stop ends both directions, waiting a little for them; after a
+	// failure (failed) it first sends what is queued, so that the peer
+	// learns what it needs to find its own reason to fail (the offer, the
+	// end of the candidates) instead of only that this side left.
+	stop func(ctx context.Context, failed bool)
 }
 
 // signalingLoss is a broken signaling path after the descriptions were
@@ -98,7 +102,16 @@ func (n *negotiation) startSignaling(ctx context.Context, sig Signaler) *signali
 	recvDone, sendDone := make(chan struct{}), make(chan struct{})
 	go n.receive(sigCtx, sig, sg.in, recvDone)
 	go n.out.run(sigCtx, sig, sg.sendErr, sendDone)
-	sg.stop = func() {
+	sg.stop = func(ctx context.Context, failed bool) {
+		if failed && ctx.Err() == nil {
+			n.out.finish()
+			flushed := time.NewTimer(signalingGrace)
+			select {
+			case <-sendDone:
+			case <-flushed.C:
+			}
+			flushed.Stop()
+		}
 		cancel()
 		n.out.close() // late candidates are dropped quietly
 		grace := time.NewTimer(signalingGrace)

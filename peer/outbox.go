@@ -8,10 +8,11 @@ import (
 // outbox queues signaling messages for the peer, in order, without blocking
 // pion's callbacks that produce them; run sends them through the Signaler.
 type outbox struct {
-	mu     sync.Mutex
-	queue  [][]byte
-	closed bool
-	wake   chan struct{} // (cap 1) the queue is not empty
+	mu        sync.Mutex
+	queue     [][]byte
+	closed    bool
+	finishing bool          // run returns once the queue is sent
+	wake      chan struct{} // (cap 1) the queue is not empty, or finishing
 }
 
 func (o *outbox) init() {
@@ -39,12 +40,25 @@ func (o *outbox) close() {
 	o.queue = nil
 }
 
-func (o *outbox) take() [][]byte {
+// finish makes run return once it has sent what is queued; later messages
+// are dropped.
+func (o *outbox) finish() {
+	o.mu.Lock()
+	o.closed, o.finishing = true, true
+	o.mu.Unlock()
+	select {
+	case o.wake <- struct{}{}:
+	default:
+	}
+}
+
+// take returns the queued messages; last says that none can follow.
+func (o *outbox) take() (q [][]byte, last bool) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	q := o.queue
+	q = o.queue
 	o.queue = nil
-	return q
+	return q, o.finishing
 }
 
 // run sends queued messages until ctx ends or a send fails; it reports the
@@ -57,13 +71,17 @@ func (o *outbox) run(ctx context.Context, sig Signaler, errc chan<- error, done 
 		case <-ctx.Done():
 			return
 		}
-		for _, msg := range o.take() {
+		q, last := o.take()
+		for _, msg := range q {
 			if err := sig.Send(ctx, msg); err != nil {
 				if ctx.Err() == nil {
 					errc <- err // cap 1, sent once
 				}
 				return
 			}
+		}
+		if last {
+			return
 		}
 	}
 }

@@ -18,6 +18,8 @@ type chanSignaler struct {
 	closeOnce *sync.Once
 	// drop, when set, swallows outgoing messages for which it returns true.
 	drop func(msg []byte) bool
+	// latency delays each message this end sends: a slow rendezvous path.
+	latency time.Duration
 }
 
 var errSignalerClosed = errors.New("test signaler: closed")
@@ -40,6 +42,15 @@ func (s *chanSignaler) Send(ctx context.Context, msg []byte) error {
 	}
 	if s.drop != nil && s.drop(msg) {
 		return nil
+	}
+	if s.latency > 0 {
+		t := time.NewTimer(s.latency)
+		defer t.Stop()
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
 	}
 	select {
 	case s.out <- append([]byte(nil), msg...):
