@@ -1,3 +1,5 @@
+//go:build !js
+
 package ferry
 
 import (
@@ -33,10 +35,6 @@ const (
 	mdnsService = "_ferry._tcp"
 	mdnsDomain  = "local."
 )
-
-// DiscoverTimeout is how long a receiver without a server listens for
-// senders on the local network, each time it looks.
-const DiscoverTimeout = 2 * time.Second
 
 var mdnsTXT = "ferry-rendezvous=" + strconv.Itoa(rendezvous.Version)
 

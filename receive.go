@@ -28,6 +28,9 @@ type ReceiveConfig struct {
 	// at the end, so treat what Out got as untrusted unless Receive returns
 	// nil.
 	Out io.Writer
+	// OutName names Out in the error that declines an offer of more than
+	// one entry; "" is "standard output".
+	OutName string
 	// Text receives a text message (sent with [Text]) once its SHA-256 was
 	// checked; without it a text message is declined.
 	Text io.Writer
@@ -54,6 +57,7 @@ func Receive(ctx context.Context, cfg ReceiveConfig) (Result, error) {
 		Dir:       cfg.Dir,
 		Overwrite: cfg.Overwrite,
 		Out:       cfg.Out,
+		OutName:   cfg.OutName,
 		Text:      cfg.Text,
 		Progress:  progress{ev},
 		Software:  cfg.software(),

@@ -1,3 +1,5 @@
+//go:build !js
+
 package ferry
 
 import (
@@ -12,27 +14,8 @@ import (
 	"strings"
 
 	"github.com/ferry-dev/ferry/rendezvous/rendezvousserver"
+	"github.com/ferry-dev/ferry/web"
 )
-
-// ServerConfig configures a rendezvous server run in this process.
-type ServerConfig struct {
-	// Listen is the TCP address to listen on; "" is ":0", a free port on
-	// every interface, so that a receiver on the local network reaches it.
-	Listen string
-	// Advertise is the host (or host:port), or the name of the interface
-	// whose address, [LocalServer.URL] names for the receiver. "" is the
-	// listening address when it names one host, or else this host's likeliest
-	// address on the local network: interfaces that are down, without a
-	// link, virtual bridges and container networks come last.
-	Advertise string
-	// NoAnnounce keeps the server from announcing itself on the local
-	// network. A server that listens on every interface announces itself
-	// (multicast DNS) on the advertised one, so that a receiver with no
-	// server finds it; the announcement names no code.
-	NoAnnounce bool
-	// Logger receives the server's log; nil discards it.
-	Logger *slog.Logger
-}
 
 // LocalServer is a rendezvous server run in this process: what [Send]
 // starts when it is given no server, and what the ferry command runs inside
@@ -76,7 +59,7 @@ func StartServer(ctx context.Context, cfg ServerConfig) (*LocalServer, error) {
 		_ = rz.Close()
 		return nil, fmt.Errorf("local rendezvous server: %w", err)
 	}
-	srv := rendezvousserver.NewHTTPServer(rz, limits, nil)
+	srv := rendezvousserver.NewHTTPServer(web.With(rz), limits, nil)
 	go func() {
 		if err := srv.Serve(lln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			logger.Error("local rendezvous server stopped", "err", err)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"strings"
 	"sync"
 	"time"
 
@@ -78,7 +79,7 @@ func newConn(pc *webrtc.PeerConnection, rwc datachannel.ReadWriteCloser, s setti
 	}
 	// Never send more than the peer said it accepts (a pion peer says 1 GiB,
 	// a ferry peer at least DefaultMaxMessageSize).
-	if limit := pc.SCTP().GetCapabilities().MaxMessageSize; limit > 0 && int64(limit) < int64(c.cfg.MessageSize) {
+	if limit := remoteMaxMessage(pc); limit > 0 && int64(limit) < int64(c.cfg.MessageSize) {
 		c.cfg.MessageSize = int(limit)
 	}
 	dc.SetBufferedAmountLowThreshold(c.low)
@@ -221,7 +222,7 @@ func (c *Conn) close() error {
 			}
 		}
 	}
-	if cerr := c.pc.GracefulClose(); cerr != nil && err == nil {
+	if cerr := closePC(c.pc); cerr != nil && err == nil {
 		err = fmt.Errorf("peer: close: %w", cerr)
 	}
 	if c.mux != nil {
@@ -305,7 +306,8 @@ func selectedRoute(pc *webrtc.PeerConnection) (Route, bool) {
 		Direct:     pair.Local.Typ != webrtc.ICECandidateTypeRelay && pair.Remote.Typ != webrtc.ICECandidateTypeRelay,
 		LocalType:  pair.Local.Typ.String(),
 		RemoteType: pair.Remote.Typ.String(),
-		Local:      net.JoinHostPort(pair.Local.Address, fmt.Sprint(pair.Local.Port)),
-		Remote:     net.JoinHostPort(pair.Remote.Address, fmt.Sprint(pair.Remote.Port)),
+		// A browser (pion's js build) gives IPv6 addresses in brackets.
+		Local:  net.JoinHostPort(strings.Trim(pair.Local.Address, "[]"), fmt.Sprint(pair.Local.Port)),
+		Remote: net.JoinHostPort(strings.Trim(pair.Remote.Address, "[]"), fmt.Sprint(pair.Remote.Port)),
 	}, true
 }

@@ -54,7 +54,7 @@ func Connect(ctx context.Context, sig Signaler, role Role, cfg Config) (*Conn, e
 	n := newNegotiation(pc, role, s)
 	conn, err := n.run(ctx, sig, bn, mux)
 	if err != nil {
-		pc.GracefulClose() //nolint:errcheck // reporting why Connect failed
+		closePC(pc) //nolint:errcheck // reporting why Connect failed
 		if mux != nil {
 			mux.Close() //nolint:errcheck // reporting why Connect failed
 		}
@@ -243,7 +243,14 @@ func (n *negotiation) onCandidate(c *webrtc.ICECandidate) {
 		}
 		return
 	}
-	n.out.push(candidateSignal(c.ToJSON()))
+	init := c.ToJSON()
+	if init.Candidate == "candidate:" {
+		// pion could not describe it: in a browser, the end-of-candidates
+		// marker of one generation (an RTCIceCandidate whose candidate is
+		// ""), which a browser peer's addIceCandidate refuses.
+		return
+	}
+	n.out.push(candidateSignal(init))
 }
 
 func (n *negotiation) onICEState(st webrtc.ICEConnectionState) {
@@ -286,7 +293,7 @@ func (n *negotiation) onDataChannel(dc *webrtc.DataChannel) {
 // watchOpen detaches dc once it opens and hands it to run.
 func (n *negotiation) watchOpen(dc *webrtc.DataChannel) {
 	dc.OnOpen(func() {
-		rwc, err := dc.Detach()
+		rwc, err := detach(dc)
 		if err != nil {
 			err = fmt.Errorf("peer: detaching the data channel: %w", err)
 			n.fail(err, err)

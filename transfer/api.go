@@ -132,6 +132,10 @@ type ReceiveOptions struct {
 	// the whole stream's SHA-256 can only be checked at the end, so a caller
 	// must treat the output as untrusted unless Receive returns nil.
 	Out io.Writer
+	// OutName names Out in the message that declines an offer of more than
+	// one entry: "" is "standard output" (with the advice to receive into a
+	// directory); another name gets the advice to send a single file.
+	OutName string
 	// Text receives a text message, after its SHA-256 was checked. Without
 	// it, a text message is declined.
 	Text io.Writer

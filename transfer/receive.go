@@ -170,6 +170,9 @@ func (r *receiver) chooseSink() error {
 		}
 		r.sink = &textSink{out: r.opts.Text}
 	case r.opts.Out == nil:
+	case (len(es) != 1 || es[0].Mode.IsDir()) && r.opts.OutName != "":
+		return fmt.Errorf("%w: %s takes a single file, but the sender offers %d entries (%s): send one file (or an archive of them) instead",
+			ErrDeclined, r.opts.OutName, len(es), quoteName(es[0].Path))
 	case len(es) != 1 || es[0].Mode.IsDir():
 		return fmt.Errorf("%w: the receiver asked to write a single file to standard output, but the sender offers %d entries (%s); receive into a directory instead",
 			ErrDeclined, len(es), quoteName(es[0].Path))

@@ -17,7 +17,7 @@ var flagGroups = []struct {
 	title string
 	flags []string
 }{
-	{"Listening", []string{"listen", "metrics-listen", "metrics-public", "shutdown-timeout",
+	{"Listening", []string{"listen", "metrics-listen", "metrics-public", "no-web-app", "shutdown-timeout",
 		"http-timeout", "http-idle-timeout", "tcp-conns-per-ip", "max-tcp-conns"}},
 	{"TLS and reverse proxies", []string{"tls-cert", "tls-key", "trusted-proxy"}},
 	{"ICE servers and TURN relay", []string{"stun"}},

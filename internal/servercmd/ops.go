@@ -27,6 +27,7 @@ func addOpsFlags(cmd *cobra.Command, o *Options) {
 	f := cmd.Flags()
 	f.StringVar(&o.MetricsListen, "metrics-listen", "", "serve GET /metrics on `ADDR` (host:port, e.g. 127.0.0.1:9339; at most "+fmt.Sprint(metricsMaxConns)+" connections); without it (or --metrics-public) there are no metrics")
 	f.BoolVar(&o.PublicMetrics, "metrics-public", false, "also serve GET /metrics on --listen: only where a firewall or proxy keeps that path from the internet")
+	f.BoolVar(&o.NoWebApp, "no-web-app", false, "do not serve the browser app at / (the page that sends and receives with a code)")
 	d := rendezvousserver.DefaultHTTPLimits()
 	f.DurationVar(&o.HTTP.Timeout, "http-timeout", d.Timeout, "most time to read a plain HTTP request (headers, body, TLS handshake) and to write its response; websockets are not bound by it")
 	f.DurationVar(&o.HTTP.IdleTimeout, "http-idle-timeout", d.IdleTimeout, "how long a kept-alive HTTP connection may wait for its next request")

@@ -13,6 +13,7 @@ import (
 	"github.com/ferry-dev/ferry/internal/rendezvousmetrics"
 	"github.com/ferry-dev/ferry/rendezvous"
 	"github.com/ferry-dev/ferry/rendezvous/rendezvousserver"
+	"github.com/ferry-dev/ferry/web"
 )
 
 // run serves until ctx ends, then shuts down gracefully.
@@ -67,6 +68,9 @@ func run(ctx context.Context, opts *Options) error {
 	var handler http.Handler = rz
 	if opts.PublicMetrics {
 		handler = metrics.Public(rz)
+	}
+	if !opts.NoWebApp {
+		handler = web.With(handler)
 	}
 	srv := rendezvousserver.NewHTTPServer(handler, limits, httpErrorLog(logger))
 	served := make(chan error, 1)

@@ -41,6 +41,7 @@ type Options struct {
 	TLSCert, TLSKey string
 	MetricsListen   string
 	PublicMetrics   bool                        // --metrics-public: GET /metrics on --listen too
+	NoWebApp        bool                        // --no-web-app: no browser app at /
 	HTTP            rendezvousserver.HTTPLimits // --http-timeout, --http-idle-timeout, --tcp-conns-per-ip, --max-tcp-conns
 	TrustedProxies  []string
 	ShutdownTimeout time.Duration
@@ -90,6 +91,8 @@ It listens on ` + DefaultListen + ` (all interfaces, port 7339) unless --listen 
 otherwise, and serves:
   ` + rendezvous.WSPath + `    the websocket endpoint of protocol v` + fmt.Sprint(rendezvous.Version) + `
   /healthz  200 "ok" while the server runs (503 once it is shutting down)
+  /         the browser app: send and receive with a code in a web page
+            (--no-web-app turns it off)
 
 and GET /metrics (Prometheus) only on --metrics-listen ADDR, e.g.
 127.0.0.1:9339: not on the public listener unless --metrics-public.

@@ -48,7 +48,7 @@ func dialWith(ctx context.Context, serverURL string, version int, opts DialOptio
 	}
 	dctx, cancel := context.WithTimeout(ctx, dialTimeout)
 	defer cancel()
-	ws, resp, err := websocket.Dial(dctx, u, &websocket.DialOptions{HTTPClient: opts.HTTPClient, HTTPHeader: opts.Header})
+	ws, resp, err := wsDial(dctx, u, opts)
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, fmt.Errorf("rendezvous: dial %s: %w", u, ctx.Err())

@@ -1,0 +1,110 @@
+//go:build js && wasm
+
+// Command wasm is ferry in a browser: the same packages as the ferry command
+// (rendezvous client, CPace, sealed session, transfer protocol), built for
+// GOOS=js GOARCH=wasm, with pion driving the browser's RTCPeerConnection.
+//
+// It sets globalThis.ferry to a small API for web/app.js:
+//
+//	ferry.receive({server, code, event(ev), data(bytes)}) -> {cancel()}
+//	ferry.send({server, code, files, event(ev)})          -> {cancel()}
+//
+// server is the rendezvous server's URL (ws:// or wss://, the page's own
+// origin); code is the full code to receive with, and for sending a chosen
+// code or "" for a new one. files is an array of File objects. event gets
+// plain objects: {type: "code"|"waiting"|"offer"|"connected"|"progress"|
+// "file"|"done"|"error", ...} (see events.go). data gets each verified-by-CRC
+// chunk of the received file as a Uint8Array that is only valid during the
+// call; it may return a Promise, and the next chunk waits for it, so that a
+// WritableStream can take the bytes with its backpressure.
+package main
+
+import (
+	"context"
+	"syscall/js"
+
+	"github.com/ferry-dev/ferry"
+	"github.com/ferry-dev/ferry/internal/buildinfo"
+)
+
+func main() {
+	api := js.Global().Get("Object").New()
+	api.Set("receive", js.FuncOf(receive))
+	api.Set("send", js.FuncOf(send))
+	api.Set("version", buildinfo.String())
+	js.Global().Set("ferry", api)
+	select {} // serve calls from JavaScript for as long as the page lives
+}
+
+// Why the browser receives through ReceiveConfig.Out: ferry.Receive writes
+// files under a directory through os.Root, which has no file system in a
+// browser, while Out takes the single file or stream of an offer as its
+// bytes arrive (each chunk CRC-checked, the SHA-256 checked at the end,
+// before Receive returns nil). That is enough for one file, the common case
+// from a phone; an offer of several files or a directory is declined, and
+// OutName makes the message say why in the browser's terms. Several files
+// need a receive target in package transfer (one writer per entry): phase
+// 2, with the WritableStream.
+
+// receive runs ferry.Receive for the options object args[0].
+func receive(_ js.Value, args []js.Value) any {
+	opts := args[0]
+	ctx, cancel := context.WithCancel(context.Background())
+	ev := newEvents(opts.Get("event"))
+	out := &jsWriter{fn: opts.Get("data")}
+	go func() {
+		defer cancel()
+		_, err := ferry.Receive(ctx, ferry.ReceiveConfig{
+			Config: ferry.Config{
+				Server:  opts.Get("server").String(),
+				Code:    opts.Get("code").String(),
+				Events:  ev,
+				Network: ferry.Network{Parallel: 1},
+			},
+			Out:     out,
+			OutName: "this browser page",
+			Text:    &textWriter{ev: ev},
+		})
+		ev.finish(ctx, err)
+	}()
+	return handle(cancel)
+}
+
+// send runs ferry.Send for the options object args[0].
+func send(_ js.Value, args []js.Value) any {
+	opts := args[0]
+	ctx, cancel := context.WithCancel(context.Background())
+	ev := newEvents(opts.Get("event"))
+	src, err := newFileSource(opts.Get("files"))
+	if err != nil {
+		go ev.finish(ctx, err)
+		return handle(cancel)
+	}
+	code := ""
+	if c := opts.Get("code"); c.Type() == js.TypeString {
+		code = c.String()
+	}
+	go func() {
+		defer cancel()
+		_, err := ferry.Send(ctx, src, ferry.SendConfig{
+			Config: ferry.Config{
+				Server:  opts.Get("server").String(),
+				Code:    code,
+				Events:  ev,
+				Network: ferry.Network{Parallel: 1},
+			},
+		})
+		ev.finish(ctx, err)
+	}()
+	return handle(cancel)
+}
+
+// handle is what receive and send return: {cancel()}.
+func handle(cancel context.CancelFunc) js.Value {
+	h := js.Global().Get("Object").New()
+	h.Set("cancel", js.FuncOf(func(js.Value, []js.Value) any {
+		cancel()
+		return nil
+	}))
+	return h
+}
