@@ -23,9 +23,9 @@ func TestSendQRScans(t *testing.T) {
 	if got := codeEv.str("web_url"); got != want {
 		t.Fatalf("code event web_url %q, want %q", got, want)
 	}
-	// With --json the QR code is drawn before the code event.
-	drawn := qrscan.Find(sender.stderr.String())
-	got, err := qrscan.Decode(drawn)
+	// With --json the QR code is drawn before the code event, but stderr
+	// comes through its own pipe: wait for the whole drawing.
+	got, err := scanStderr(sender, 10*time.Second)
 	if err != nil {
 		t.Fatalf("%v; stderr:\n%s", err, sender.stderr)
 	}
@@ -42,5 +42,20 @@ func TestSendQRScans(t *testing.T) {
 	}
 	if fileSHA256(t, filepath.Join(out, "photo.jpg")) != sum {
 		t.Fatal("the file arrived changed")
+	}
+}
+
+// scanStderr reads the QR code p drew on stderr, waiting up to timeout for
+// the drawing to come through whole.
+func scanStderr(p *proc, timeout time.Duration) (string, error) {
+	deadline := time.Now().Add(timeout)
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		got, err := qrscan.Decode(qrscan.Find(p.stderr.String()))
+		if err == nil || time.Now().After(deadline) {
+			return got, err
+		}
+		<-tick.C
 	}
 }
