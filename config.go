@@ -46,7 +46,7 @@ type Network struct {
 	ForceRelay bool
 	// Parallel is how many peer connections carry the data, 1 to
 	// [MaxParallel]; the sender asks, the receiver allows at most. 0 picks
-	// from the number of cores ([DefaultParallel]).
+	// from the number of cores and the free memory ([DefaultParallel]).
 	Parallel int
 }
 

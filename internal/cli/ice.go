@@ -22,7 +22,7 @@ const envParallel = "FERRY_PARALLEL"
 type ICEOptions struct {
 	Servers    []string // --ice-server, or FERRY_ICE_SERVERS
 	ForceRelay bool     // --force-relay
-	Parallel   int      // --parallel, or FERRY_PARALLEL; 0: from the core count
+	Parallel   int      // --parallel, or FERRY_PARALLEL; 0: from the cores and memory
 
 	parsed []ferry.ICEServer
 }
@@ -30,7 +30,7 @@ type ICEOptions struct {
 func addICEFlags(f *pflag.FlagSet, o *ICEOptions) {
 	f.StringArrayVar(&o.Servers, "ice-server", nil, "add a STUN or TURN server to those the rendezvous server offers: stun:host:port or turn:user:password@host:port (repeatable); env "+envICEServers+", comma-separated")
 	f.BoolVar(&o.ForceRelay, "force-relay", false, "connect only through a relay (TURN), never directly: the peer never learns your IP address")
-	f.IntVar(&o.Parallel, "parallel", 0, fmt.Sprintf("peer connections to run at once, 1 to %d (the sender asks, the receiver allows at most): more cores, more speed; 0 picks from the core count (%d here); env %s",
+	f.IntVar(&o.Parallel, "parallel", 0, fmt.Sprintf("peer connections to run at once, 1 to %d (the sender asks, the receiver allows at most): more cores, more speed; 0 picks from the cores and memory (%d here); env %s",
 		ferry.MaxParallel, ferry.DefaultParallel(), envParallel))
 }
 
