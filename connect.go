@@ -160,8 +160,10 @@ func meetAsSender(ctx context.Context, cfg ConnectConfig, beforeCode func()) (_ 
 		if beforeCode != nil {
 			beforeCode()
 		}
-		info := CodeInfo{Code: code.String(), Server: serverURL, Command: receiveCommand(serverURL, code.String()),
-			WebURL: rendezvousclient.PageURL(serverURL, code.String())}
+		info := CodeInfo{Code: code.String(), Server: serverURL, Command: receiveCommand(serverURL, code.String())}
+		if rz.WebApp() {
+			info.WebURL = rendezvousclient.PageURL(serverURL, code.String())
+		}
 		if server != nil && server.Announced() {
 			info.LANCommand = "ferry receive " + code.String()
 		}

@@ -73,8 +73,9 @@ type CodeInfo struct {
 	LANCommand string
 	// WebURL is the web page of the rendezvous server with the code in its
 	// fragment ("http://host:port/#7-apple-river"): a browser that opens it
-	// receives, with no ferry installed. ferry-rendezvous and the server in
-	// the sender's process serve the page.
+	// receives, with no ferry installed; "" when the server does not say
+	// that it serves the page (ferry-rendezvous --no-web-app, or an older
+	// one).
 	WebURL string
 }
 

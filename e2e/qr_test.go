@@ -59,3 +59,26 @@ func scanStderr(p *proc, timeout time.Duration) (string, error) {
 		<-tick.C
 	}
 }
+
+// TestNoWebAppNoPageAddress: a server that does not serve the browser app
+// (ferry-rendezvous --no-web-app) says so in its welcome: the sender prints
+// no page address, and --qr explains why it draws nothing.
+func TestNoWebAppNoPageAddress(t *testing.T) {
+	server := startRendezvous(t, "--no-web-app")
+	src := t.TempDir()
+	path, _ := randomFile(t, src, "a.bin", 1024)
+	sender := start(t, nil, nil, bin.ferry, "send", "--server", server, "--code", "44-alpha-bravo", "--json", "--qr", path)
+	codeEv := sender.waitEvent("code", 30*time.Second)
+	if got := codeEv.str("web_url"); got != "" {
+		t.Fatalf("code event web_url %q from a server without the app", got)
+	}
+	// The warning comes before the event, through stderr's own pipe.
+	warned := "does not say that it serves the browser page"
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(sender.stderr.String(), warned) && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond) // a bounded poll of the pipe's copy
+	}
+	if !strings.Contains(sender.stderr.String(), warned) || len(qrscan.Find(sender.stderr.String())) > 0 {
+		t.Fatalf("stderr:\n%s\nwant the --qr warning and no drawing", sender.stderr)
+	}
+}

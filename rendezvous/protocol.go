@@ -69,10 +69,13 @@ type Message struct {
 	Version        int         `json:"version,omitempty"`
 	ICEServers     []ICEServer `json:"ice_servers,omitempty"`
 	MaxMessageSize int         `json:"max_message_size,omitempty"`
-	Slot           string      `json:"slot,omitempty"`
-	Body           []byte      `json:"body,omitempty"`
-	Code           string      `json:"code,omitempty"`
-	Message        string      `json:"message,omitempty"`
+	// WebApp (welcome) says that the server serves the browser app at its
+	// root, so that a sender can pass on the page's address.
+	WebApp  bool   `json:"web_app,omitempty"`
+	Slot    string `json:"slot,omitempty"`
+	Body    []byte `json:"body,omitempty"`
+	Code    string `json:"code,omitempty"`
+	Message string `json:"message,omitempty"`
 }
 
 // ICEServer is a STUN or TURN server offered by the rendezvous server.

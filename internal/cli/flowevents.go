@@ -38,7 +38,11 @@ func (e senderEvents) Code(c ferry.CodeInfo) {
 }
 
 func (e senderEvents) drawQR(c ferry.CodeInfo) {
-	if !e.qr || c.WebURL == "" {
+	if !e.qr {
+		return
+	}
+	if c.WebURL == "" {
+		e.warnf("--qr: the server %s does not say that it serves the browser page (ferry-rendezvous --no-web-app, or an older one): no QR code to draw", c.Server)
 		return
 	}
 	fmt.Fprintln(e.ios.ErrOut, "Scan to receive in a browser:")

@@ -38,6 +38,7 @@ func run(ctx context.Context, opts *Options) error {
 	metrics := rendezvousmetrics.New()
 	cfg := opts.Config
 	cfg.Metrics = metrics
+	cfg.WebApp = !opts.NoWebApp
 	rz := rendezvousserver.New(logger, cfg)
 	if relaySrv != nil {
 		if err := metrics.Register(relayCollector{relaySrv}); err != nil {

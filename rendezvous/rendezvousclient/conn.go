@@ -36,6 +36,7 @@ type Conn struct {
 	ws         *websocket.Conn
 	url        string
 	maxMessage int
+	webApp     bool // the welcome said the browser app is served at the root
 
 	stopRead  context.CancelFunc
 	done      chan struct{} // closed when the read loop ended; err says why
@@ -63,6 +64,7 @@ func newConn(ws *websocket.Conn, u string, welcome rendezvous.Message) *Conn {
 		ws:         ws,
 		url:        u,
 		ice:        welcome.ICEServers,
+		webApp:     welcome.WebApp,
 		maxMessage: maxMessage,
 		stopRead:   cancel,
 		done:       make(chan struct{}),
@@ -73,6 +75,10 @@ func newConn(ws *websocket.Conn, u string, welcome rendezvous.Message) *Conn {
 	go c.readLoop(ctx)
 	return c
 }
+
+// WebApp says whether the server's welcome said that it serves the browser
+// app at its root (PageURL).
+func (c *Conn) WebApp() bool { return c.webApp }
 
 // ICEServers returns the STUN and TURN servers the rendezvous server offered:
 // before pairing, those of its welcome (STUN); once paired, those that came

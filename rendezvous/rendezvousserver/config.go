@@ -19,6 +19,11 @@ type Config struct {
 	// for each client (turn.go, package turncreds).
 	TURN TURN
 
+	// WebApp says in the welcome that the browser app is served at the
+	// server's root (the caller mounts it in front of the server's handler,
+	// web.With), so that senders print its address.
+	WebApp bool
+
 	// MinSlotSpace is the fewest numbers a new code's slot is drawn from
 	// (slotnums.go); 0 is 100 (1–99). A server in ferry send's process uses
 	// more: two of them on one LAN must rarely draw the same number, since a

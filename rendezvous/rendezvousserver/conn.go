@@ -111,7 +111,7 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 	// The welcome offers the static ICE servers (STUN) only: TURN
 	// credentials come with "paired", so a connection that never pairs
 	// cannot take relay allocations (issue 11, item 11).
-	err = c.write(rendezvous.Message{Type: rendezvous.TypeWelcome, Version: s.version, ICEServers: s.cfg.ICEServers, MaxMessageSize: s.cfg.MaxMessageSize})
+	err = c.write(rendezvous.Message{Type: rendezvous.TypeWelcome, Version: s.version, ICEServers: s.cfg.ICEServers, MaxMessageSize: s.cfg.MaxMessageSize, WebApp: s.cfg.WebApp})
 	c.writeMu.Unlock()
 	s.logger.Debug("connection opened", "conn", c.id, "ip", c.ip)
 
