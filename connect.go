@@ -66,6 +66,15 @@ func (l *Link) Close() error {
 	return err
 }
 
+// abort closes the connection without waiting for the other side to take
+// what was written: it has given up already (transfer.FromPeer).
+func (l *Link) abort() {
+	_ = l.pl.Abort()
+	if l.server != nil {
+		_ = l.server.Close()
+	}
+}
+
 // Connection describes the connection.
 func (l *Link) Connection() Connection { return l.conn }
 

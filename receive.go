@@ -86,6 +86,9 @@ func Receive(ctx context.Context, cfg ReceiveConfig) (Result, error) {
 	defer link.Close()
 	res, err := transfer.Receive(ctx, link.pl, opts)
 	if err != nil {
+		if transfer.FromPeer(err) {
+			link.abort() // the sender gave up
+		}
 		return res, err
 	}
 	ev.Done(res)

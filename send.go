@@ -39,6 +39,9 @@ func Send(ctx context.Context, src Source, cfg SendConfig) (Result, error) {
 		Software:      cfg.software(),
 	})
 	if err != nil {
+		if transfer.FromPeer(err) {
+			link.abort() // the receiver gave up: what is queued for it would only wait out CloseTimeout
+		}
 		return res, err
 	}
 	ev.Done(res)

@@ -195,17 +195,31 @@ func (c *Conn) writeError(cause error) error {
 // acknowledging data, up to Config.CloseTimeout without progress, and
 // reports the bytes it could not deliver. Close is idempotent.
 func (c *Conn) Close() error {
-	c.closeOnce.Do(func() { c.closeErr = c.close() })
+	c.closeOnce.Do(func() { c.closeErr = c.close(true) })
 	return c.closeErr
 }
 
-func (c *Conn) close() error {
+// Abort tears the connection down at once, without Close's flush and orderly
+// end of the stream: for a peer that has given up (it reported why it
+// stopped), which would acknowledge nothing more. Whichever of Close and
+// Abort comes first decides; both are idempotent.
+func (c *Conn) Abort() error {
+	c.closeOnce.Do(func() { c.closeErr = c.close(false) })
+	return c.closeErr
+}
+
+// close tears the connection down; graceful first delivers what was written
+// and ends the stream.
+func (c *Conn) close(graceful bool) error {
 	close(c.closing) // wakes blocked Reads and Writes
 	c.writeMu.Lock() // waits for a Write inside pion to finish
 	defer c.writeMu.Unlock()
 
-	err := c.flush()
-	if err == nil {
+	var err error
+	if graceful {
+		err = c.flush()
+	}
+	if graceful && err == nil {
 		// Reset our outgoing stream. pion queues the reset behind the data;
 		// the peer reads everything, then io.EOF, and resets its own stream,
 		// which ends our read side: only then may the association go, or the

@@ -295,3 +295,40 @@ func TestCloseUnblocksBlockedWrite(t *testing.T) {
 	b.Close()
 	t.Logf("peer close took %s", time.Since(start))
 }
+
+// TestAbortDoesNotWaitForThePeer: with a peer that stopped reading (it gave
+// up), Close waits CloseTimeout for acknowledgements that never come; Abort
+// tears the connection down at once and unblocks a blocked Write.
+func TestAbortDoesNotWaitForThePeer(t *testing.T) {
+	cfg := loopback()
+	cfg.HighWater = 1 << 20
+	cfg.CloseTimeout = 3 * time.Second
+	a, _ := connectPair(t, cfg, loopback())
+	done := make(chan error, 1)
+	var written atomic.Int64
+	go func() {
+		chunk := make([]byte, 1<<20)
+		for {
+			n, err := a.Write(chunk)
+			written.Add(int64(n))
+			if err != nil {
+				done <- err
+				return
+			}
+		}
+	}()
+	waitStalled(t, &written, done)
+	start := time.Now()
+	if err := a.Abort(); err != nil {
+		t.Errorf("Abort: %v", err)
+	}
+	if took := time.Since(start); took >= cfg.CloseTimeout {
+		t.Errorf("Abort took %s: it waited for the peer as Close does", took)
+	}
+	if err := <-done; !errors.Is(err, net.ErrClosed) {
+		t.Errorf("blocked write returned %v, want net.ErrClosed", err)
+	}
+	if err := a.Close(); err != nil {
+		t.Errorf("Close after Abort: %v, want Abort's result", err)
+	}
+}

@@ -98,16 +98,21 @@ func (l *Link) at(off int64) (*Conn, int) {
 // Close closes every connection at once (each flushes and waits for the
 // peer as Conn.Close does; the peer reads its connections in turn, so one at
 // a time could wait on each other) and reports the first error.
-func (l *Link) Close() error {
+func (l *Link) Close() error { return l.closeAll((*Conn).Close) }
+
+// Abort tears every connection down at once, as Conn.Abort does.
+func (l *Link) Abort() error { return l.closeAll((*Conn).Abort) }
+
+func (l *Link) closeAll(closeConn func(*Conn) error) error {
 	l.closeOnce.Do(func() {
 		if len(l.conns) == 1 {
-			l.closeErr = l.conns[0].Close()
+			l.closeErr = closeConn(l.conns[0])
 			return
 		}
 		errs := make([]error, len(l.conns))
 		var wg sync.WaitGroup
 		for i, c := range l.conns {
-			wg.Go(func() { errs[i] = c.Close() })
+			wg.Go(func() { errs[i] = closeConn(c) })
 		}
 		wg.Wait()
 		for _, err := range errs {

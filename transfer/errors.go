@@ -115,6 +115,14 @@ func (e *remoteError) Error() string {
 
 func (e *remoteError) Unwrap() error { return e.kind.sentinel() }
 
+// FromPeer reports whether err is the peer's own account of why it stopped
+// (an error frame, a decline): the peer has given up, so nothing written to
+// it since needs delivering, and the connection may be torn down at once.
+func FromPeer(err error) bool {
+	var re *remoteError
+	return errors.As(err, &re)
+}
+
 // quoteName shows a name that may come from the peer: quoted and escaped like
 // strconv.Quote (control characters, escapes, bidi overrides and invalid UTF-8
 // never reach a terminal raw), and shortened when very long.

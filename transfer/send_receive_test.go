@@ -137,6 +137,11 @@ func TestDecline(t *testing.T) {
 	if !errors.Is(sent.err, ErrDeclined) || !strings.Contains(sent.err.Error(), "not today") {
 		t.Errorf("send: %v, want the receiver's reason", sent.err)
 	}
+	// The sender's error is the receiver's word (it may drop the connection
+	// at once); the receiver's is its own.
+	if !FromPeer(sent.err) || FromPeer(got.err) {
+		t.Errorf("FromPeer: sender's error %v, receiver's %v; want true, false", FromPeer(sent.err), FromPeer(got.err))
+	}
 	mustNotExist(t, filepath.Join(out, "a.txt"))
 	mustNotExist(t, filepath.Join(out, "a.txt.ferry-part"))
 }
