@@ -64,16 +64,25 @@ func newBrowser(t *testing.T) context.Context {
 	if err := chromedp.Do(ctx); err != nil { // starts the browser
 		t.Fatalf("starting %s: %v", path, err)
 	}
-	// Every page of this tab notes what its Content-Security-Policy blocked
-	// (waitPage checks that nothing was).
+	prepareTab(t, ctx)
+	return allowDownloads(t, ctx)
+}
+
+// prepareTab sets up a tab of the browser of newBrowser: every page of it
+// notes what its Content-Security-Policy blocked (waitPage checks that
+// nothing was), and has no showSaveFilePicker: a headless browser cannot
+// answer its dialog, so the page saves through its Service Worker, as in a
+// browser without the File System Access API (Firefox, Safari).
+func prepareTab(t *testing.T, ctx context.Context) {
+	t.Helper()
 	_, err := chromedp.Call(ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{
 		Source: `window.__csp = []; document.addEventListener('securitypolicyviolation',
-			(e) => window.__csp.push(e.violatedDirective + ' ' + e.blockedURI));`,
+			(e) => window.__csp.push(e.violatedDirective + ' ' + e.blockedURI));
+			Object.defineProperty(window, 'showSaveFilePicker', {value: undefined, configurable: true});`,
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return ctx
 }
 
 // pageURL is the app's address on the server whose websocket is wsURL.
@@ -110,11 +119,16 @@ type pageOutcome struct {
 
 func waitPage(t *testing.T, ctx context.Context) pageOutcome {
 	t.Helper()
+	limit := time.Duration(0) // until ctx's deadline, less a moment to say what the page shows
+	if d, ok := ctx.Deadline(); ok {
+		limit = max(time.Until(d)-5*time.Second, time.Second)
+	}
 	_, err := chromedp.Run(ctx, chromedp.Poll[bool](
 		`document.getElementById('state').dataset.done === '1' || !document.getElementById('error').hidden`,
-		chromedp.WithPollingInterval(100*time.Millisecond), chromedp.WithPollingTimeout(0)))
+		chromedp.WithPollingInterval(100*time.Millisecond), chromedp.WithPollingTimeout(limit)))
 	if err != nil {
-		t.Fatalf("waiting for the page to finish: %v", err)
+		shown, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.getElementById('status').innerText`))
+		t.Fatalf("waiting for the page to finish: %v; the page shows:\n%s", err, shown)
 	}
 	blocked, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`window.__csp || []`))
 	if err != nil {
@@ -176,7 +190,7 @@ func onThisHost(t *testing.T, path string) {
 func TestBrowserReceivesFromCLI(t *testing.T) {
 	ctx := newBrowser(t)
 	server := startRendezvous(t)
-	src, downloads := t.TempDir(), t.TempDir()
+	src := t.TempDir()
 	const size = 4 << 20
 	path, sum := randomFile(t, src, "random.bin", size)
 	want, err := os.ReadFile(path)
@@ -190,33 +204,16 @@ func TestBrowserReceivesFromCLI(t *testing.T) {
 
 	ctx, cancel := context.WithTimeout(ctx, browserTimeout)
 	defer cancel()
-	yes := true
 	progress := chromedp.Events(ctx, browser.DownloadProgress)
-	err = chromedp.Do(ctx,
-		chromedp.Navigate(pageURL(server)+"/#"+code),
-		chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
-			_, err := chromedp.Call(ctx, browser.SetDownloadBehavior, browser.SetDownloadBehaviorParams{
-				Behavior:      browser.SetDownloadBehaviorBehaviorAllowAndName,
-				DownloadPath:  downloads,
-				EventsEnabled: &yes,
-			})
-			return err
-		}),
-		chromedp.WaitVisible(chromedp.CSS(`body[data-ready="1"]`)),
-	)
-	if err != nil {
-		t.Fatalf("opening the page: %v", err)
-	}
+	openApp(t, ctx, server, code)
 	prefilled, err := chromedp.Run(ctx, chromedp.Value(chromedp.ID("code")))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := chromedp.Do(ctx, chromedp.Click(chromedp.ID("receive"))); err != nil {
-		t.Fatalf("clicking Receive: %v", err)
-	}
 	if prefilled != code {
 		t.Errorf("the code field holds %q, want %q from the URL's fragment", prefilled, code)
 	}
+	receiveInPage(t, ctx)
 	o := waitPage(t, ctx)
 	screenshot(t, ctx, "browser-receive.png")
 	if o.err != "" {
@@ -238,22 +235,7 @@ func TestBrowserReceivesFromCLI(t *testing.T) {
 		t.Errorf("sender file event %v, want sha256 %s", fe, sum)
 	}
 
-	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS("a.save"))); err != nil {
-		t.Fatalf("clicking Save: %v", err)
-	}
-	var got string
-	for ev, err := range progress {
-		if err != nil {
-			t.Fatalf("waiting for the download: %v", err)
-		}
-		if ev.State == browser.DownloadProgressStateCompleted {
-			got = filepath.Join(downloads, ev.GUID) // AllowAndName: saved under its GUID
-			break
-		}
-		if ev.State == browser.DownloadProgressStateCanceled {
-			t.Fatal("the download was cancelled")
-		}
-	}
+	got := waitDownload(t, ctx, progress)
 	b, err := os.ReadFile(got)
 	if err != nil {
 		t.Fatalf("the downloaded file: %v", err)
@@ -345,6 +327,7 @@ func TestBrowserToBrowser(t *testing.T) {
 	defer cancel()
 	recvCtx, cancelTab := chromedp.NewContext(sendCtx) // a second tab of the same browser
 	defer cancelTab()
+	prepareTab(t, recvCtx)
 
 	openApp(t, sendCtx, server, "")
 	code := sendFromPage(t, sendCtx, path)
@@ -356,9 +339,7 @@ func TestBrowserToBrowser(t *testing.T) {
 		t.Errorf("the page links %q, want %q", link, want)
 	}
 	openApp(t, recvCtx, server, code)
-	if err := chromedp.Do(recvCtx, chromedp.Click(chromedp.ID("receive"))); err != nil {
-		t.Fatal(err)
-	}
+	receiveInPage(t, recvCtx)
 	recv := waitPage(t, recvCtx)
 	sent := waitPage(t, sendCtx)
 	screenshot(t, recvCtx, "browser-to-browser-receiver.png")
@@ -375,32 +356,46 @@ func TestBrowserToBrowser(t *testing.T) {
 
 // TestBrowserReceivesFromEmbeddedServer: `ferry send` without --server
 // serves the app too, and its code event names the page (web_url) that a
-// phone on the same network opens to receive.
+// phone on the same network opens to receive, where the page holds the file
+// in memory (no secure context) and saves it with a Save link.
 func TestBrowserReceivesFromEmbeddedServer(t *testing.T) {
 	ctx := newBrowser(t)
 	path, sum := randomFile(t, t.TempDir(), "embedded.bin", 1<<20)
 	sender := start(t, []string{"FERRY_SERVER=", "FERRY_CODE="}, nil, bin.ferry, "send", "--advertise", "127.0.0.1", "--json", path)
 	ev := sender.waitEvent("code", 30*time.Second)
-	page := ev.str("web_url")
-	if want := pageURL(ev.str("server")) + "/#" + ev.str("code"); page != want {
-		t.Fatalf("code event web_url %q, want %q", page, want)
+	pageAt := ev.str("web_url")
+	if want := pageURL(ev.str("server")) + "/#" + ev.str("code"); pageAt != want {
+		t.Fatalf("code event web_url %q, want %q", pageAt, want)
 	}
 	ctx, cancel := context.WithTimeout(ctx, browserTimeout)
 	defer cancel()
-	err := chromedp.Do(ctx,
-		chromedp.Navigate(page),
-		chromedp.WaitVisible(chromedp.CSS(`body[data-ready="1"]`)),
-		chromedp.Click(chromedp.ID("receive")),
-	)
+	// On a phone, http://LAN-ADDRESS is no secure context: no Service
+	// Worker, no file picker, so the page keeps the file in memory and
+	// offers a Save link. This address is loopback (secure): say it is not.
+	_, err := chromedp.Call(ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{
+		Source: `Object.defineProperty(window, 'isSecureContext', {value: false});`,
+	})
 	if err != nil {
-		t.Fatalf("opening %s: %v", page, err)
+		t.Fatal(err)
 	}
+	progress := chromedp.Events(ctx, browser.DownloadProgress)
+	err = chromedp.Do(ctx, chromedp.Navigate(pageAt), chromedp.WaitVisible(chromedp.CSS(`body[data-ready="1"]`)))
+	if err != nil {
+		t.Fatalf("opening %s: %v", pageAt, err)
+	}
+	receiveInPage(t, ctx)
 	o := waitPage(t, ctx)
 	if o.err != "" {
 		t.Fatalf("the page failed (%s): %s\nsender stderr:\n%s", o.kind, o.err, sender.stderr)
 	}
 	if o.sha256 != sum {
 		t.Errorf("the page shows SHA-256 %q, want %s", o.sha256, sum)
+	}
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS("a.save"))); err != nil {
+		t.Fatalf("clicking Save: %v", err)
+	}
+	if got := fileSHA256(t, waitDownload(t, ctx, progress)); got != sum {
+		t.Errorf("the saved file has SHA-256 %s, want %s", got, sum)
 	}
 	if sc, _ := sender.wait(transferTimeout); sc != 0 {
 		t.Fatalf("sender exit code %d\nstderr:\n%s", sc, sender.stderr)

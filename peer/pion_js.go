@@ -4,8 +4,10 @@ package peer
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"sync"
+	"sync/atomic"
 	"syscall/js"
 
 	"github.com/pion/datachannel"
@@ -43,9 +45,19 @@ func detach(dc *webrtc.DataChannel) (datachannel.ReadWriteCloser, error) {
 }
 
 // browserChannel is an RTCDataChannel as a detached channel: messages are
-// queued as the browser delivers them (the browser gives the receiver no
-// backpressure: the queue holds what Read has not consumed yet), and the
-// channel's close event is io.EOF after the last message.
+// queued as the browser delivers them, and the channel's close event is
+// io.EOF after the last message.
+//
+// A browser gives the receiving page no backpressure: RTCDataChannel has no
+// way to pause delivery, and the browser's SCTP stack opens its receive
+// window again as soon as it handed a message to the page, not when the
+// page read it. So the queue holds what Read has not consumed yet, and grows
+// while the page's consumer (a disk write) is slower than the network. It
+// is bounded by browserQueueLimit: past it the channel fails with
+// errQueueFull rather than growing until the tab runs out of memory. A
+// consumer faster than the data channel (writing to disk is, by far, at
+// the rates a browser's data channel reaches) keeps it near empty;
+// BrowserQueue reports how full it got.
 type browserChannel struct {
 	dc    *webrtc.DataChannel
 	v     js.Value
@@ -53,11 +65,40 @@ type browserChannel struct {
 
 	mu     sync.Mutex
 	queue  [][]byte
+	queued int           // bytes in queue
+	err    error         // errQueueFull once the queue overflowed
 	closed bool          // the close event came: io.EOF once queue is empty
 	wake   chan struct{} // (cap 1) queue or closed changed
+
+	wmu  sync.Mutex
+	wbuf js.Value // a Uint8Array that Write copies each message into
 }
 
-var errClosedChannel = errors.New("the data channel is closed")
+// browserQueueLimit bounds the bytes a browserChannel holds unread.
+const browserQueueLimit = 128 << 20
+
+var (
+	errClosedChannel = errors.New("the data channel is closed")
+	errQueueFull     = fmt.Errorf("this page cannot write the data as fast as it arrives (over %d MiB waiting)", browserQueueLimit>>20)
+)
+
+// queuedNow and queuedMax count the bytes every browserChannel holds
+// unread, now and at most since the page loaded.
+var queuedNow, queuedMax atomic.Int64
+
+// BrowserQueue returns the bytes the browser's data channels delivered that
+// were not read yet, now and at most since the page loaded.
+func BrowserQueue() (now, most int64) { return queuedNow.Load(), queuedMax.Load() }
+
+func countQueued(n int) {
+	v := queuedNow.Add(int64(n))
+	for {
+		m := queuedMax.Load()
+		if v <= m || queuedMax.CompareAndSwap(m, v) {
+			return
+		}
+	}
+}
 
 func newBrowserChannel(dc *webrtc.DataChannel) *browserChannel {
 	c := &browserChannel{dc: dc, v: dc.JSValue(), wake: make(chan struct{}, 1)}
@@ -73,7 +114,17 @@ func newBrowserChannel(dc *webrtc.DataChannel) *browserChannel {
 			js.CopyBytesToGo(msg, u8)
 		}
 		c.mu.Lock()
-		c.queue = append(c.queue, msg)
+		switch {
+		case c.err != nil:
+		case c.queued+len(msg) > browserQueueLimit:
+			c.err = errQueueFull
+			c.dropQueue()
+			go c.dc.Close() //nolint:errcheck // the reader reports errQueueFull
+		default:
+			c.queue = append(c.queue, msg)
+			c.queued += len(msg)
+			countQueued(len(msg))
+		}
 		c.mu.Unlock()
 		c.signal()
 		return nil
@@ -81,6 +132,9 @@ func newBrowserChannel(dc *webrtc.DataChannel) *browserChannel {
 	onClose := js.FuncOf(func(js.Value, []js.Value) any {
 		c.mu.Lock()
 		c.closed = true
+		if c.err != nil {
+			c.dropQueue()
+		}
 		c.mu.Unlock()
 		c.signal()
 		for _, f := range c.funcs { // no message comes after the close event
@@ -94,6 +148,12 @@ func newBrowserChannel(dc *webrtc.DataChannel) *browserChannel {
 	c.v.Call("addEventListener", "message", onMessage)
 	c.v.Call("addEventListener", "close", onClose)
 	return c
+}
+
+// dropQueue empties the queue; c.mu is held.
+func (c *browserChannel) dropQueue() {
+	countQueued(-c.queued)
+	c.queue, c.queued = nil, 0
 }
 
 func (c *browserChannel) signal() {
@@ -114,6 +174,11 @@ func (c *browserChannel) Read(p []byte) (int, error) {
 func (c *browserChannel) ReadDataChannel(p []byte) (int, bool, error) {
 	for {
 		c.mu.Lock()
+		if c.err != nil {
+			err := c.err
+			c.mu.Unlock()
+			return 0, false, err
+		}
 		if len(c.queue) > 0 {
 			msg := c.queue[0]
 			if len(msg) > len(p) {
@@ -122,6 +187,8 @@ func (c *browserChannel) ReadDataChannel(p []byte) (int, bool, error) {
 			}
 			c.queue[0] = nil
 			c.queue = c.queue[1:]
+			c.queued -= len(msg)
+			countQueued(-len(msg))
 			c.mu.Unlock()
 			return copy(p, msg), false, nil
 		}
@@ -145,16 +212,36 @@ func (c *browserChannel) WriteDataChannel(p []byte, isString bool) (int, error) 
 	if closed {
 		return 0, errClosedChannel
 	}
-	var err error
 	if isString {
-		err = c.dc.SendText(string(p))
-	} else {
-		err = c.dc.Send(p)
+		if err := c.dc.SendText(string(p)); err != nil {
+			return 0, err
+		}
+		return len(p), nil
 	}
-	if err != nil {
+	if err := c.send(p); err != nil {
 		return 0, err
 	}
 	return len(p), nil
+}
+
+// send sends p as a binary message through one reused Uint8Array (the
+// browser copies a message on send): pion's DataChannel.Send allocates a
+// new one per message, garbage that the page's heap piles up faster than
+// its collector frees it.
+func (c *browserChannel) send(p []byte) (err error) {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	defer func() {
+		if e := recover(); e != nil { // a js.Error from send(), as pion's Send recovers
+			err = fmt.Errorf("data channel send: %v", e)
+		}
+	}()
+	if c.wbuf.IsUndefined() || c.wbuf.Length() < len(p) {
+		c.wbuf = js.Global().Get("Uint8Array").New(max(len(p), 64<<10))
+	}
+	js.CopyBytesToJS(c.wbuf, p)
+	c.v.Call("send", c.wbuf.Call("subarray", 0, len(p)))
+	return nil
 }
 
 // Close closes the channel; the browser fires its close event (io.EOF for

@@ -12,6 +12,8 @@ const server = (location.protocol === 'https:' ? 'wss://' : 'ws://') + location.
 let busy = false;
 let handle = null;
 let chosen = [];
+let choice = null; // {save(), decline()} while an offer waits for the user
+let receiving = null; // the receive in progress: {sink, blob, pending}
 
 function human(n) {
   if (n < 1024) return n + ' B';
@@ -34,6 +36,7 @@ function setBusy(b) {
   $('receive').disabled = b || !globalThis.ferry;
   $('send').disabled = b || !globalThis.ferry || chosen.length === 0;
   $('files').disabled = b;
+  $('folder').disabled = b;
   $('code').disabled = b;
   $('cancel').hidden = !b;
 }
@@ -47,6 +50,9 @@ function resetStatus(state) {
   $('numbers').textContent = '';
   $('route').textContent = '';
   $('results').replaceChildren();
+  $('accept-box').hidden = true;
+  delete $('state').dataset.done;
+  document.querySelectorAll('iframe.download').forEach((f) => f.remove());
   $('error').hidden = true;
   $('error').textContent = '';
 }
@@ -85,7 +91,6 @@ function eventHandler(side, received) {
         const n = ev.entries.length;
         const what = n === 1 ? ev.entries[0].path : n + ' entries';
         $('offer').textContent = (side === 'receive' ? 'Offered: ' : 'Offering: ') + what + ' (' + human(ev.total) + ')';
-        if (side === 'receive' && n === 1) received.name = ev.entries[0].path;
         break;
       }
       case 'connected':
@@ -96,13 +101,21 @@ function eventHandler(side, received) {
         break;
       case 'progress': {
         const total = ev.total > 0 ? ev.total : ev.done;
+        const r = rate(ev.done);
         $('bar').max = total || 1;
         $('bar').value = ev.done;
-        $('numbers').textContent = human(ev.done) + ' of ' + human(total) + ' · ' + human(rate(ev.done)) + '/s';
+        let text = human(ev.done) + ' of ' + human(total) + ' · ' + human(r) + '/s';
+        if (r > 0 && ev.done < total) text += ' · ' + eta((total - ev.done) / r) + ' left';
+        $('numbers').textContent = text;
         break;
       }
       case 'file':
-        addResult(side, ev, received);
+        if (side === 'receive') {
+          received.pending = received.sink ? received.sink.close().then(() => addResult(side, ev, received))
+            : Promise.resolve(addResult(side, ev, received));
+        } else {
+          addResult(side, ev);
+        }
         break;
       case 'text': {
         const li = document.createElement('li');
@@ -110,21 +123,40 @@ function eventHandler(side, received) {
         $('results').append(li);
         break;
       }
-      case 'done':
-        $('state').textContent = 'Done: ' + ev.files + (ev.files === 1 ? ' file, ' : ' files, ') + human(ev.bytes) +
-          ' in ' + ev.seconds.toFixed(1) + ' s';
-        $('state').dataset.done = '1';
-        finish();
+      case 'done': {
+        const shown = () => {
+          $('state').textContent = 'Done: ' + ev.files + (ev.files === 1 ? ' file, ' : ' files, ') + human(ev.bytes) +
+            ' in ' + ev.seconds.toFixed(1) + ' s';
+          $('state').dataset.done = '1';
+          finish();
+        };
+        (received && received.pending ? received.pending : Promise.resolve()).then(shown, (err) =>
+          failed('ferry: the file was verified, but this page could not save it: ' + err, 'error'));
         break;
+      }
       case 'error':
-        $('state').textContent = 'Failed';
-        $('error').hidden = false;
-        $('error').textContent = ev.message;
-        $('error').dataset.kind = ev.kind;
-        finish();
+        if (received && received.sink) received.sink.abort(ev.message);
+        failed(ev.message, ev.kind);
         break;
     }
   };
+}
+
+// eta writes s seconds as "42 s", "3 min 5 s" or "2 h 10 min".
+function eta(s) {
+  s = Math.ceil(s);
+  if (s < 60) return s + ' s';
+  if (s < 3600) return Math.floor(s / 60) + ' min ' + (s % 60) + ' s';
+  return Math.floor(s / 3600) + ' h ' + Math.floor((s % 3600) / 60) + ' min';
+}
+
+function failed(message, kind) {
+  $('state').textContent = 'Failed';
+  $('accept-box').hidden = true;
+  $('error').hidden = false;
+  $('error').textContent = message;
+  $('error').dataset.kind = kind;
+  finish();
 }
 
 function addResult(side, ev, received) {
@@ -132,15 +164,15 @@ function addResult(side, ev, received) {
   const name = document.createElement('strong');
   name.textContent = ev.path;
   li.append(name, ' (' + human(ev.size) + ')');
-  if (side === 'receive') {
-    const blob = new Blob(received.chunks, { type: 'application/octet-stream' });
-    received.chunks = [];
+  if (side === 'receive' && received.blob) {
     const a = document.createElement('a');
-    a.href = URL.createObjectURL(blob);
+    a.href = URL.createObjectURL(received.blob);
     a.download = ev.path.split('/').pop();
     a.textContent = 'Save';
     a.className = 'save';
     li.append(' ', a);
+  } else if (side === 'receive' && received.sink) {
+    li.append(received.sink.kind === 'picker' ? ' saved' : ' downloaded');
   }
   const sha = document.createElement('div');
   sha.className = 'sha small';
@@ -152,6 +184,7 @@ function addResult(side, ev, received) {
 
 function finish() {
   handle = null;
+  receiving = null;
   setBusy(false);
 }
 
@@ -161,13 +194,45 @@ function receive(e) {
   if (!code || busy) return;
   resetStatus('Connecting…');
   setBusy(true);
-  const received = { name: '', chunks: [] };
+  const received = { sink: null, blob: null, pending: null };
+  receiving = received;
   handle = globalThis.ferry.receive({
     server, code,
     event: eventHandler('receive', received),
-    // Phase 1 keeps the file in memory; a WritableStream's write (which
-    // returns a Promise) can take the chunks here instead.
-    data: (bytes) => { received.chunks.push(bytes); },
+    accept: (offer) => askToSave(offer, received),
+    data: (bytes) => received.sink.write(bytes),
+  });
+}
+
+// askToSave shows the offer with "Save to disk…" and "Decline", and
+// resolves (accepts) once the user chose where the file goes: the click is
+// the gesture that the file picker and a download need.
+function askToSave(offer, received) {
+  const e = offer.entries[0];
+  if (e.text) return Promise.resolve(); // a text message is shown, not saved
+  $('state').textContent = 'Accept this file?';
+  $('accept-box').hidden = false;
+  $('save-how').textContent = {
+    picker: 'You choose where it goes.',
+    download: 'It downloads as it arrives, into your downloads.',
+    memory: 'This page holds it in memory until you save it: on a plain-http address the browser gives it no way to write to disk as it arrives.',
+  }[sinks.kind()];
+  return new Promise((resolve, reject) => {
+    const done = () => { $('accept-box').hidden = true; choice = null; };
+    choice = {};
+    choice.save = async () => {
+      try {
+        received.sink = await sinks.open(e.path.split('/').pop(), e.size, (blob) => { received.blob = blob; });
+        done();
+        $('state').textContent = 'Receiving…';
+        resolve();
+      } catch (err) {
+        if (err && err.name === 'AbortError') return; // the picker was closed: ask again
+        done();
+        reject(new Error('this page cannot save the file: ' + err));
+      }
+    };
+    choice.decline = () => { done(); reject(new Error('you declined ' + e.path)); };
   });
 }
 
@@ -175,14 +240,51 @@ function send() {
   if (busy || chosen.length === 0) return;
   resetStatus('Connecting…');
   setBusy(true);
-  handle = globalThis.ferry.send({ server, code: '', files: chosen, event: eventHandler('send') });
+  handle = globalThis.ferry.send({
+    server, code: '', event: eventHandler('send'),
+    files: chosen.map((c) => c.file), paths: chosen.map((c) => c.path),
+  });
 }
 
+// choose takes [{file, path}]: path is where it lands under the
+// receiver's directory (a folder's files keep their relative paths).
 function choose(list) {
-  chosen = Array.from(list || []);
-  $('drop-text').textContent = chosen.length === 0 ? 'Choose files, or drop them here'
-    : chosen.map((f) => f.name + ' (' + human(f.size) + ')').join(', ');
+  chosen = list;
+  let text = 'Choose files or a folder, or drop them here';
+  if (chosen.length === 1) text = chosen[0].path + ' (' + human(chosen[0].file.size) + ')';
+  if (chosen.length > 1) {
+    text = chosen.length + ' files (' + human(chosen.reduce((n, c) => n + c.file.size, 0)) + '): ' +
+      chosen.slice(0, 3).map((c) => c.path).join(', ') + (chosen.length > 3 ? ', …' : '');
+  }
+  $('drop-text').textContent = text;
   setBusy(busy);
+}
+
+function fromInput(input) {
+  return Array.from(input.files || [], (f) => ({ file: f, path: f.webkitRelativePath || f.name }));
+}
+
+// dropped reads what was dropped, folders included (their files under
+// their relative paths).
+async function dropped(dt) {
+  const entries = Array.from(dt.items || [], (i) => i.webkitGetAsEntry && i.webkitGetAsEntry()).filter(Boolean);
+  if (entries.length === 0) return Array.from(dt.files, (f) => ({ file: f, path: f.name }));
+  const out = [];
+  const walk = async (entry, prefix) => {
+    if (entry.isFile) {
+      const file = await new Promise((res, rej) => entry.file(res, rej));
+      out.push({ file, path: prefix + entry.name });
+      return;
+    }
+    const reader = entry.createReader();
+    for (;;) {
+      const batch = await new Promise((res, rej) => reader.readEntries(res, rej));
+      if (batch.length === 0) break;
+      for (const e of batch) await walk(e, prefix + entry.name + '/');
+    }
+  };
+  for (const e of entries) await walk(e, '');
+  return out;
 }
 
 function wire() {
@@ -190,15 +292,28 @@ function wire() {
   window.addEventListener('hashchange', () => { if (!busy) $('code').value = codeFromHash(); });
   $('receive-form').addEventListener('submit', receive);
   $('send').addEventListener('click', send);
-  $('files').addEventListener('change', () => choose($('files').files));
-  $('cancel').addEventListener('click', () => { if (handle) handle.cancel(); });
+  $('files').addEventListener('change', () => choose(fromInput($('files'))));
+  $('folder').addEventListener('change', () => choose(fromInput($('folder'))));
+  // Cancel at an offer declines it (the sender is told, as when the
+  // command's prompt is answered no); later, it ends the client's work and
+  // unblocks a write waiting for room in a stalled download.
+  $('cancel').addEventListener('click', () => {
+    if (choice) {
+      choice.decline();
+      return;
+    }
+    if (handle) handle.cancel();
+    if (receiving && receiving.sink) receiving.sink.abort('cancelled');
+  });
+  $('save').addEventListener('click', () => { if (choice) choice.save(); });
+  $('decline').addEventListener('click', () => { if (choice) choice.decline(); });
   const drop = $('drop');
   drop.addEventListener('dragover', (e) => { e.preventDefault(); drop.classList.add('over'); });
   drop.addEventListener('dragleave', () => drop.classList.remove('over'));
   drop.addEventListener('drop', (e) => {
     e.preventDefault();
     drop.classList.remove('over');
-    if (!busy) choose(e.dataTransfer.files);
+    if (!busy) dropped(e.dataTransfer).then(choose, (err) => failed('ferry: reading what was dropped: ' + err, 'error'));
   });
   setBusy(false);
 }
@@ -209,6 +324,8 @@ async function start() {
     const go = new Go();
     const { instance } = await WebAssembly.instantiateStreaming(fetch('ferry.wasm'), go.importObject);
     go.run(instance); // sets globalThis.ferry, then serves calls
+    globalThis.ferryMemory = instance.exports.mem; // its size, for the tests
+    await sinks.register();
     $('loading').textContent = '';
     $('version').textContent = 'ferry ' + globalThis.ferry.version;
     document.body.dataset.ready = '1';

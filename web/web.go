@@ -25,7 +25,7 @@ import (
 	"sync"
 )
 
-//go:embed index.html app.js app.css wasm_exec.js ferry.wasm.gz
+//go:embed index.html app.js sink.js sw.js app.css wasm_exec.js ferry.wasm.gz
 var files embed.FS
 
 // csp is the Content-Security-Policy of every response: nothing from other
@@ -33,14 +33,17 @@ var files embed.FS
 // ('wasm-unsafe-eval'), websockets and fetches to this origin only. 'self'
 // covers the origin's websocket in CSP level 3 browsers; older ones (Safari
 // before 15.4) need it named, hence ws:// and wss:// with the request's host
-// when it is a plain host[:port].
+// when it is a plain host[:port]. The page's Service Worker (sw.js) and the
+// hidden frame that starts a streamed download (dl/ID, answered by the
+// worker) are same-origin: worker-src and frame-src 'self'.
 func csp(host string) string {
 	connect := "'self'"
 	if plainHost(host) {
 		connect += " ws://" + host + " wss://" + host
 	}
 	return "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; connect-src " + connect + "; " +
-		"style-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+		"style-src 'self'; img-src 'self' data:; worker-src 'self'; frame-src 'self'; " +
+		"base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 }
 
 // plainHost reports whether h is a host name, an IPv4 address or a
@@ -76,6 +79,8 @@ type asset struct {
 var assets = map[string]*asset{
 	"/":             {typ: "text/html; charset=utf-8"},
 	"/app.js":       {typ: "text/javascript; charset=utf-8"},
+	"/sink.js":      {typ: "text/javascript; charset=utf-8"},
+	"/sw.js":        {typ: "text/javascript; charset=utf-8"},
 	"/app.css":      {typ: "text/css; charset=utf-8"},
 	"/wasm_exec.js": {typ: "text/javascript; charset=utf-8"},
 	"/ferry.wasm":   {typ: "application/wasm", gz: true},

@@ -125,7 +125,7 @@ func TestCSPHost(t *testing.T) {
 }
 
 func TestNoThirdPartyAssets(t *testing.T) {
-	for _, name := range []string{"index.html", "app.js", "app.css"} {
+	for _, name := range []string{"index.html", "app.js", "sink.js", "sw.js", "app.css"} {
 		b, err := files.ReadFile(name)
 		if err != nil {
 			t.Fatal(err)

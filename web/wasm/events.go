@@ -55,11 +55,18 @@ func (e *events) Connected(c ferry.Connection) {
 }
 
 func (e *events) Offer(m ferry.Manifest) {
+	o := offerObject(m)
+	e.emit("offer", map[string]any{"entries": o.Get("entries"), "total": o.Get("total")})
+}
+
+// offerObject is the offer as the page sees it: {entries: [{path, size,
+// dir, text}], total}.
+func offerObject(m ferry.Manifest) js.Value {
 	entries := make([]any, len(m.Entries))
 	for i, en := range m.Entries {
 		entries[i] = map[string]any{"path": en.Path, "size": en.Size, "dir": en.Mode.IsDir(), "text": en.Text}
 	}
-	e.emit("offer", map[string]any{"entries": entries, "total": m.TotalBytes})
+	return js.ValueOf(map[string]any{"entries": entries, "total": m.TotalBytes})
 }
 
 func (e *events) Progress(done, total int64) {

@@ -28,6 +28,23 @@ func (w *jsWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
+// acceptFunc is ReceiveConfig.Accept through the page's accept function:
+// it gets the offer and returns a Promise, whose rejection declines the
+// offer with its reason. Without a function, every offer is accepted.
+func acceptFunc(fn js.Value) func(context.Context, ferry.Manifest) error {
+	if fn.Type() != js.TypeFunction {
+		return nil
+	}
+	return func(ctx context.Context, m ferry.Manifest) error {
+		if err := await(fn.Invoke(offerObject(m))); err != nil {
+			// As the command's prompt answered no: the sender reads "the
+			// receiver declined".
+			return ferry.Decline(err.Error(), "")
+		}
+		return ctx.Err()
+	}
+}
+
 // textWriter shows a text message (ferry send --text) as a "text" event.
 type textWriter struct{ ev *events }
 
@@ -49,24 +66,35 @@ func await(v js.Value) error {
 // readChunk is how much of a File one read asks the browser for.
 const readChunk = 1 << 20
 
-// fileSource offers the browser's File objects, each under its name, read
-// in chunks through File.slice().arrayBuffer().
+// fileSource offers the browser's File objects, each under its path (its
+// name, or a folder's file's relative path).
 type fileSource struct {
 	files []js.Value
 	m     ferry.Manifest
 }
 
-func newFileSource(list js.Value) (*fileSource, error) {
+// newFileSource offers the Files of list, under the strings of paths where
+// given (else their names); the receiver creates a path's directories.
+func newFileSource(list, paths js.Value) (*fileSource, error) {
 	n := list.Length()
 	if n == 0 {
 		return nil, errors.New("no file chosen")
 	}
 	s := &fileSource{}
+	seen := map[string]bool{}
 	for i := range n {
 		f := list.Index(i)
+		name := f.Get("name").String()
+		if paths.Type() == js.TypeObject && i < paths.Length() && paths.Index(i).Type() == js.TypeString {
+			name = paths.Index(i).String()
+		}
+		if seen[name] {
+			return nil, fmt.Errorf("two of the chosen files are named %q: send them in separate transfers", name)
+		}
+		seen[name] = true
 		size := int64(f.Get("size").Float())
 		s.files = append(s.files, f)
-		s.m.Entries = append(s.m.Entries, ferry.Entry{Path: f.Get("name").String(), Size: size, Mode: 0o644})
+		s.m.Entries = append(s.m.Entries, ferry.Entry{Path: name, Size: size, Mode: 0o644})
 		s.m.TotalBytes += size
 	}
 	return s, nil
@@ -81,11 +109,16 @@ func (s *fileSource) Open(_ context.Context, i int) (io.ReadCloser, error) {
 	return &fileReader{f: s.files[i], size: s.m.Entries[i].Size}, nil
 }
 
-// fileReader reads a File from its start.
+// fileReader reads a File from its start, through a BYOB reader of
+// File.stream() that fills one reused buffer where the browser has it
+// (File.slice().arrayBuffer() otherwise, a new buffer per read).
 type fileReader struct {
 	f    js.Value
 	size int64
 	off  int64
+
+	byob js.Value // the stream's BYOB reader, once made; null if none
+	buf  js.Value // the Uint8Array it fills, handed back after each read
 }
 
 func (r *fileReader) Read(p []byte) (int, error) {
@@ -93,11 +126,10 @@ func (r *fileReader) Read(p []byte) (int, error) {
 		return 0, io.EOF
 	}
 	n := min(int64(len(p)), int64(readChunk), r.size-r.off)
-	buf, err := awaitValue(r.f.Call("slice", r.off, r.off+n).Call("arrayBuffer"))
+	u8, err := r.next(n)
 	if err != nil {
 		return 0, fmt.Errorf("reading %s: %w", r.f.Get("name").String(), err)
 	}
-	u8 := js.Global().Get("Uint8Array").New(buf)
 	got := js.CopyBytesToGo(p, u8)
 	if got == 0 {
 		return 0, io.ErrUnexpectedEOF // the file shrank
@@ -106,7 +138,41 @@ func (r *fileReader) Read(p []byte) (int, error) {
 	return got, nil
 }
 
-func (r *fileReader) Close() error { return nil }
+// next returns the next at most n bytes of the file.
+func (r *fileReader) next(n int64) (js.Value, error) {
+	if r.byob.IsUndefined() {
+		r.byob = js.Null()
+		func() {
+			defer func() { recover() }() //nolint:errcheck // no BYOB reader: slices below
+			r.byob = r.f.Call("stream").Call("getReader", map[string]any{"mode": "byob"})
+			r.buf = js.Global().Get("Uint8Array").New(readChunk)
+		}()
+	}
+	if r.byob.IsNull() {
+		buf, err := awaitValue(r.f.Call("slice", r.off, r.off+n).Call("arrayBuffer"))
+		if err != nil {
+			return js.Value{}, err
+		}
+		return js.Global().Get("Uint8Array").New(buf), nil
+	}
+	res, err := awaitValue(r.byob.Call("read", js.Global().Get("Uint8Array").New(r.buf.Get("buffer"), 0, n)))
+	if err != nil {
+		return js.Value{}, err
+	}
+	if res.Get("done").Bool() {
+		return js.Global().Get("Uint8Array").New(0), nil
+	}
+	v := res.Get("value")
+	r.buf = js.Global().Get("Uint8Array").New(v.Get("buffer")) // the read took the old one
+	return v, nil
+}
+
+func (r *fileReader) Close() error {
+	if !r.byob.IsUndefined() && !r.byob.IsNull() {
+		r.byob.Call("cancel") // a Promise; nothing waits for it
+	}
+	return nil
+}
 
 // awaitValue waits for the Promise p and returns what it resolved to.
 func awaitValue(p js.Value) (js.Value, error) {
@@ -120,7 +186,7 @@ func awaitValue(p js.Value) (js.Value, error) {
 		return nil
 	})
 	fail := js.FuncOf(func(_ js.Value, args []js.Value) any {
-		done <- result{err: errors.New(js.Global().Get("String").Invoke(args[0]).String())}
+		done <- result{err: jsError(args[0])}
 		return nil
 	})
 	defer ok.Release()
@@ -128,4 +194,13 @@ func awaitValue(p js.Value) (js.Value, error) {
 	p.Call("then", ok, fail)
 	r := <-done
 	return r.v, r.err
+}
+
+// jsError is a Promise's rejection reason as an error: an Error's message,
+// else the value as a string.
+func jsError(v js.Value) error {
+	if v.Type() == js.TypeObject && v.Get("message").Type() == js.TypeString {
+		return errors.New(v.Get("message").String())
+	}
+	return errors.New(js.Global().Get("String").Invoke(v).String())
 }

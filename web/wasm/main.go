@@ -6,17 +6,24 @@
 //
 // It sets globalThis.ferry to a small API for web/app.js:
 //
-//	ferry.receive({server, code, event(ev), data(bytes)}) -> {cancel()}
-//	ferry.send({server, code, files, event(ev)})          -> {cancel()}
+//	ferry.receive({server, code, event(ev), accept(offer), data(bytes)}) -> {cancel()}
+//	ferry.send({server, code, files, paths, event(ev)})   -> {cancel()}
 //
 // server is the rendezvous server's URL (ws:// or wss://, the page's own
 // origin); code is the full code to receive with, and for sending a chosen
-// code or "" for a new one. files is an array of File objects. event gets
+// code or "" for a new one. files is an array of File objects, paths
+// (optional) the path each is offered under, such as a folder's relative
+// paths ("photos/2024/a.jpg"). event gets
 // plain objects: {type: "code"|"waiting"|"offer"|"connected"|"progress"|
 // "file"|"done"|"error", ...} (see events.go). data gets each verified-by-CRC
 // chunk of the received file as a Uint8Array that is only valid during the
 // call; it may return a Promise, and the next chunk waits for it, so that a
-// WritableStream can take the bytes with its backpressure.
+// WritableStream can take the bytes with its backpressure. accept, when
+// given, gets the offer ({entries, total}) before anything is written and
+// returns a Promise: resolved accepts, rejected declines with its reason
+// (the page asks the user, and opens the place the file goes to, there).
+// ferry.stats() returns {queued, queuedMax}: the bytes the data channel
+// delivered that the client has not read yet, now and at most.
 package main
 
 import (
@@ -25,12 +32,14 @@ import (
 
 	"github.com/ferry-dev/ferry"
 	"github.com/ferry-dev/ferry/internal/buildinfo"
+	"github.com/ferry-dev/ferry/peer"
 )
 
 func main() {
 	api := js.Global().Get("Object").New()
 	api.Set("receive", js.FuncOf(receive))
 	api.Set("send", js.FuncOf(send))
+	api.Set("stats", js.FuncOf(stats))
 	api.Set("version", buildinfo.String())
 	js.Global().Set("ferry", api)
 	select {} // serve calls from JavaScript for as long as the page lives
@@ -42,9 +51,11 @@ func main() {
 // bytes arrive (each chunk CRC-checked, the SHA-256 checked at the end,
 // before Receive returns nil). That is enough for one file, the common case
 // from a phone; an offer of several files or a directory is declined, and
-// OutName makes the message say why in the browser's terms. Several files
-// need a receive target in package transfer (one writer per entry): phase
-// 2, with the WritableStream.
+// OutName makes the message say why in the browser's terms. The page's
+// data function writes to disk as the bytes come (web/sink.js). Several
+// files would need a receive target in package transfer (one writer per
+// entry, which the page could open in a directory picker or as one download
+// each): not done yet.
 
 // receive runs ferry.Receive for the options object args[0].
 func receive(_ js.Value, args []js.Value) any {
@@ -64,10 +75,20 @@ func receive(_ js.Value, args []js.Value) any {
 			Out:     out,
 			OutName: "this browser page",
 			Text:    &textWriter{ev: ev},
+			Accept:  acceptFunc(opts.Get("accept")),
 		})
 		ev.finish(ctx, err)
 	}()
 	return handle(cancel)
+}
+
+// stats returns {queued, queuedMax} (see peer.BrowserQueue).
+func stats(js.Value, []js.Value) any {
+	now, most := peer.BrowserQueue()
+	o := js.Global().Get("Object").New()
+	o.Set("queued", now)
+	o.Set("queuedMax", most)
+	return o
 }
 
 // send runs ferry.Send for the options object args[0].
@@ -75,7 +96,7 @@ func send(_ js.Value, args []js.Value) any {
 	opts := args[0]
 	ctx, cancel := context.WithCancel(context.Background())
 	ev := newEvents(opts.Get("event"))
-	src, err := newFileSource(opts.Get("files"))
+	src, err := newFileSource(opts.Get("files"), opts.Get("paths"))
 	if err != nil {
 		go ev.finish(ctx, err)
 		return handle(cancel)

@@ -1,0 +1,123 @@
+// Where a received file goes, chosen when the user clicks "Save to disk…"
+// (a user gesture, which the file picker and a download need). Each sink
+// is {kind, write(Uint8Array) -> Promise, close() -> Promise, abort(reason)};
+// write's Promise resolves once the sink has room for more, and the
+// WebAssembly client waits for it before reading on.
+//
+//   - "picker": the File System Access API (showSaveFilePicker), where the
+//     browser has it: the file is written where the user chose, through a
+//     FileSystemWritableFileStream (kept in a temporary file until close).
+//   - "download": a download that this page's Service Worker (sw.js)
+//     answers with a ReadableStream, fed over a MessageChannel with a
+//     window of unacknowledged bytes; the browser writes it to disk.
+//   - "memory": a Blob in memory, then a Save link, for a page without
+//     either (a plain-http origin other than localhost is not a secure
+//     context: it gets neither API).
+'use strict';
+
+const sinks = (() => {
+  // windowBytes is how many bytes may be posted to the Service Worker that the
+  // download has not taken yet.
+  const windowBytes = 4 << 20;
+  let worker = null; // the active Service Worker, once registered
+
+  async function register() {
+    if (!globalThis.isSecureContext || !('serviceWorker' in navigator)) return;
+    try {
+      await navigator.serviceWorker.register('sw.js');
+      const reg = await navigator.serviceWorker.ready;
+      worker = reg.active;
+    } catch (err) {
+      console.warn('ferry: no Service Worker, files are received in memory:', String(err));
+    }
+  }
+
+  function randomID() {
+    const b = crypto.getRandomValues(new Uint8Array(16));
+    return Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+  }
+
+  function download(name, size) {
+    const id = randomID();
+    const ch = new MessageChannel();
+    let inflight = 0;
+    let waiters = [];
+    let failed = null;
+    const wake = () => { const w = waiters; waiters = []; w.forEach((f) => f()); };
+    let started = false;
+    ch.port1.onmessage = (e) => {
+      const m = e.data;
+      if (m.started) started = true;
+      if (m.ack) inflight -= m.ack;
+      if (m.cancelled) failed = new Error('the download was cancelled (' + m.cancelled + ')');
+      wake();
+    };
+    worker.postMessage({ type: 'download', id, name, size, port: ch.port2 }, [ch.port2]);
+    const frame = document.createElement('iframe');
+    frame.hidden = true;
+    frame.className = 'download';
+    frame.src = 'dl/' + id;
+    document.body.append(frame);
+    // A Service Worker with no event for a while is stopped, and with it
+    // the stream: a message every few seconds keeps it up.
+    const ping = setInterval(() => worker.postMessage({ type: 'ping' }), 5000);
+    // Should the worker not answer the download (it was stopped, or a
+    // browser setting blocks it), fail rather than wait for ever.
+    setTimeout(() => {
+      if (!started && !failed) failed = new Error('the browser did not start the download');
+      wake();
+    }, 20000);
+    return {
+      kind: 'download',
+      async write(bytes) {
+        if (failed) throw failed;
+        inflight += bytes.byteLength;
+        ch.port1.postMessage({ chunk: bytes.buffer }, [bytes.buffer]);
+        while (inflight > windowBytes && !failed) await new Promise((r) => waiters.push(r));
+        if (failed) throw failed;
+      },
+      async close() {
+        clearInterval(ping);
+        ch.port1.postMessage({ end: true });
+      },
+      abort(reason) {
+        clearInterval(ping);
+        ch.port1.postMessage({ abort: String(reason) });
+        failed = failed || new Error(String(reason));
+        wake(); // a write waiting for room ends
+      },
+    };
+  }
+
+  async function picker(name) {
+    const handle = await globalThis.showSaveFilePicker({ suggestedName: name });
+    const w = await handle.createWritable();
+    return {
+      kind: 'picker',
+      write: (bytes) => w.write(bytes),
+      close: () => w.close(),
+      abort: (reason) => { w.abort(reason).catch(() => {}); },
+    };
+  }
+
+  function memory(name, done) {
+    let chunks = [];
+    return {
+      kind: 'memory',
+      write(bytes) { chunks.push(bytes); },
+      async close() { done(new Blob(chunks, { type: 'application/octet-stream' }), name); chunks = []; },
+      abort() { chunks = []; },
+    };
+  }
+
+  // open returns a sink for the file name of size bytes; it must be called
+  // from a click's handler. inMemory(blob, name) gets the file of a memory
+  // sink once it is complete.
+  async function open(name, size, inMemory) {
+    if (typeof globalThis.showSaveFilePicker === 'function') return picker(name);
+    if (worker) return download(name, size);
+    return memory(name, inMemory);
+  }
+
+  return { register, open, kind: () => (typeof globalThis.showSaveFilePicker === 'function' ? 'picker' : worker ? 'download' : 'memory') };
+})();
