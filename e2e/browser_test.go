@@ -262,26 +262,7 @@ func openApp(t *testing.T, ctx context.Context, wsURL, fragment string) {
 // returns the code the page shows.
 func sendFromPage(t *testing.T, ctx context.Context, path string) string {
 	t.Helper()
-	err := chromedp.Do(ctx,
-		chromedp.SetUploadFiles(chromedp.ID("files"), []string{path}),
-		chromedp.WaitEnabled(chromedp.ID("send")),
-		chromedp.Click(chromedp.ID("send")),
-	)
-	if err != nil {
-		t.Fatalf("sending from the page: %v", err)
-	}
-	_, err = chromedp.Run(ctx, chromedp.Poll[bool](
-		`!document.getElementById('code-box').hidden || !document.getElementById('error').hidden`,
-		chromedp.WithPollingInterval(50*time.Millisecond)))
-	if err != nil {
-		t.Fatalf("waiting for the page's code: %v", err)
-	}
-	code, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.getElementById('code-out').textContent`))
-	if err != nil || code == "" {
-		msg, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.getElementById('error').textContent`))
-		t.Fatalf("the page shows no code (%v): %s", err, msg)
-	}
-	return code
+	return chooseAndSend(t, ctx, "files", []string{path})
 }
 
 // TestBrowserSendsToCLI: a file chosen in the page, sent with the code the

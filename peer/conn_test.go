@@ -262,20 +262,7 @@ func TestCloseUnblocksBlockedWrite(t *testing.T) {
 	cfg.HighWater = 1 << 20
 	cfg.CloseTimeout = time.Second // the peer never reads: do not wait long
 	a, b := connectPair(t, cfg, loopback())
-	done := make(chan error, 1)
-	var written atomic.Int64
-	go func() {
-		chunk := make([]byte, 1<<20)
-		for {
-			n, err := a.Write(chunk)
-			written.Add(int64(n))
-			if err != nil {
-				done <- err
-				return
-			}
-		}
-	}()
-	waitStalled(t, &written, done)
+	done := writeUntilStalled(t, a)
 	closed := make(chan error, 1)
 	go func() { closed <- a.Close() }()
 	select {
@@ -304,20 +291,7 @@ func TestAbortDoesNotWaitForThePeer(t *testing.T) {
 	cfg.HighWater = 1 << 20
 	cfg.CloseTimeout = 3 * time.Second
 	a, _ := connectPair(t, cfg, loopback())
-	done := make(chan error, 1)
-	var written atomic.Int64
-	go func() {
-		chunk := make([]byte, 1<<20)
-		for {
-			n, err := a.Write(chunk)
-			written.Add(int64(n))
-			if err != nil {
-				done <- err
-				return
-			}
-		}
-	}()
-	waitStalled(t, &written, done)
+	done := writeUntilStalled(t, a)
 	start := time.Now()
 	if err := a.Abort(); err != nil {
 		t.Errorf("Abort: %v", err)
@@ -331,4 +305,25 @@ func TestAbortDoesNotWaitForThePeer(t *testing.T) {
 	if err := a.Close(); err != nil {
 		t.Errorf("Close after Abort: %v, want Abort's result", err)
 	}
+}
+
+// writeUntilStalled writes to c from a goroutine until the peer, which does
+// not read, holds it back; the channel gets the Write's error once it fails.
+func writeUntilStalled(t *testing.T, c *Conn) <-chan error {
+	t.Helper()
+	done := make(chan error, 1)
+	var written atomic.Int64
+	go func() {
+		chunk := make([]byte, 1<<20)
+		for {
+			n, err := c.Write(chunk)
+			written.Add(int64(n))
+			if err != nil {
+				done <- err
+				return
+			}
+		}
+	}()
+	waitStalled(t, &written, done)
+	return done
 }
