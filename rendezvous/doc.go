@@ -30,8 +30,10 @@
 // Messages, by direction, with the fields each one uses:
 //
 //	server -> client
-//	  welcome   {version, ice_servers, max_message_size}  always first; ice_servers:
-//	                              the static ones (STUN), no TURN credentials
+//	  welcome   {version, ice_servers, max_message_size, web_app}  always first;
+//	                              ice_servers: the static ones (STUN), no TURN
+//	                              credentials; web_app: the browser app is served
+//	                              at the server's root
 //	  allocated {slot}            answer to allocate or claim: the sender waits there
 //	  paired    {slot, ice_servers}  to both sides when a receiver joined the slot;
 //	                              ice_servers: the full list, with TURN credentials
