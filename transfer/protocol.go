@@ -76,7 +76,7 @@ const (
 	//	  path    [pathLen]byte  relative, slash-separated, UTF-8
 	//	  size    int64          bytes; -1 = unknown (a stream), the real size comes in fileEnd
 	//	  kind    uint8          0 = regular file, 1 = directory (size 0, no data),
-//	                         2 = a text message (manifest.go: entryKindText)
+	//	                         2 = a text message (manifest.go: entryKindText)
 	//	  perm    uint16         permission bits, at most 0o777
 	frameManifest frameType = 0x02
 
