@@ -104,6 +104,10 @@ type Entry = transfer.Entry
 // SHA-256.
 type FileResult = transfer.FileResult
 
+// EntryWriter takes one received file for [ReceiveConfig.OpenEntry]: Close
+// once its SHA-256 matched, Abort instead when it failed.
+type EntryWriter = transfer.EntryWriter
+
 // Result summarizes a transfer that ended well.
 type Result = transfer.Result
 

@@ -31,6 +31,12 @@ type ReceiveConfig struct {
 	// OutName names Out in the error that declines an offer of more than
 	// one entry; "" is "standard output".
 	OutName string
+	// OpenEntry, when set, takes every file of the offer instead of Dir and
+	// Out: it is called as each file begins, with its checked path and size
+	// (-1: unknown); the writer's Close means the file's SHA-256 matched,
+	// Abort that it failed (see [EntryWriter]). For a receiver with no file
+	// system, such as the browser page.
+	OpenEntry func(path string, size int64) (EntryWriter, error)
 	// Text receives a text message (sent with [Text]) once its SHA-256 was
 	// checked; without it a text message is declined.
 	Text io.Writer
@@ -58,6 +64,7 @@ func Receive(ctx context.Context, cfg ReceiveConfig) (Result, error) {
 		Overwrite: cfg.Overwrite,
 		Out:       cfg.Out,
 		OutName:   cfg.OutName,
+		OpenEntry: cfg.OpenEntry,
 		Text:      cfg.Text,
 		Progress:  progress{ev},
 		Software:  cfg.software(),
@@ -69,7 +76,7 @@ func Receive(ctx context.Context, cfg ReceiveConfig) (Result, error) {
 			return cfg.Accept(ctx, m)
 		},
 	}
-	if cfg.Out != nil {
+	if cfg.Out != nil || cfg.OpenEntry != nil {
 		opts.Dir = ""
 	} else {
 		if opts.Dir == "" {

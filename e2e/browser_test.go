@@ -70,15 +70,17 @@ func newBrowser(t *testing.T) context.Context {
 
 // prepareTab sets up a tab of the browser of newBrowser: every page of it
 // notes what its Content-Security-Policy blocked (waitPage checks that
-// nothing was), and has no showSaveFilePicker: a headless browser cannot
-// answer its dialog, so the page saves through its Service Worker, as in a
+// nothing was), and has neither showSaveFilePicker nor showDirectoryPicker:
+// a headless browser cannot answer their dialogs, so the page saves through
+// its Service Worker, as in a
 // browser without the File System Access API (Firefox, Safari).
 func prepareTab(t *testing.T, ctx context.Context) {
 	t.Helper()
 	_, err := chromedp.Call(ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{
 		Source: `window.__csp = []; document.addEventListener('securitypolicyviolation',
 			(e) => window.__csp.push(e.violatedDirective + ' ' + e.blockedURI));
-			Object.defineProperty(window, 'showSaveFilePicker', {value: undefined, configurable: true});`,
+			Object.defineProperty(window, 'showSaveFilePicker', {value: undefined, configurable: true});
+			Object.defineProperty(window, 'showDirectoryPicker', {value: undefined, configurable: true});`,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -383,8 +385,9 @@ func TestBrowserReceivesFromEmbeddedServer(t *testing.T) {
 	}
 }
 
-// TestBrowserDeclinesSeveralFiles: the page takes one file (phase 1); an
-// offer of two is declined, both sides say why, and the sender exits 5.
+// TestBrowserDeclinesSeveralFiles: the page takes several files now, but
+// asks first; Decline on an offer of two declines it, both sides say so,
+// and the sender exits 5 with nothing sent.
 func TestBrowserDeclinesSeveralFiles(t *testing.T) {
 	ctx := newBrowser(t)
 	server := startRendezvous(t)
@@ -400,16 +403,28 @@ func TestBrowserDeclinesSeveralFiles(t *testing.T) {
 	if err := chromedp.Do(ctx, chromedp.Click(chromedp.ID("receive"))); err != nil {
 		t.Fatal(err)
 	}
+	_, err := chromedp.Run(ctx, chromedp.Poll[bool](`!document.getElementById('accept-box').hidden`,
+		chromedp.WithPollingInterval(50*time.Millisecond)))
+	if err != nil {
+		t.Fatalf("waiting for the offer: %v", err)
+	}
+	asked, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.getElementById('state').textContent`))
+	if err != nil || asked != "Accept these 2 files?" {
+		t.Errorf("the page asks %q (%v), want %q", asked, err, "Accept these 2 files?")
+	}
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.ID("decline"))); err != nil {
+		t.Fatal(err)
+	}
 	o := waitPage(t, ctx)
-	if o.kind != "declined" || !strings.Contains(o.err, "this browser page takes a single file, but the sender offers 2 entries") {
-		t.Errorf("the page shows %q (%s), want the single-file decline", o.err, o.kind)
+	if o.kind != "declined" || !strings.Contains(o.err, "you declined 2 files") {
+		t.Errorf("the page shows %q (%s), want the decline", o.err, o.kind)
 	}
 	sc, _ := sender.wait(transferTimeout)
 	if sc != 5 {
 		t.Errorf("sender exit code %d, want 5 (declined)\nstderr:\n%s", sc, sender.stderr)
 	}
-	if !strings.Contains(sender.stderr.String(), "send one file") {
-		t.Errorf("the sender is not told why:\n%s", sender.stderr)
+	if !strings.Contains(sender.stderr.String(), "the receiver declined") {
+		t.Errorf("the sender is not told:\n%s", sender.stderr)
 	}
 }
 

@@ -115,6 +115,16 @@ type SendOptions struct {
 	Software string
 }
 
+// EntryWriter takes one file for ReceiveOptions.OpenEntry.
+type EntryWriter interface {
+	io.Writer
+	// Close is called once the file was verified (size and SHA-256).
+	Close() error
+	// Abort is called instead of Close when the file or the transfer
+	// failed: what was written must not be taken as the file.
+	Abort(reason error)
+}
+
 // ReceiveOptions configures Receive.
 type ReceiveOptions struct {
 	Dir       string // output directory; must exist
@@ -136,6 +146,15 @@ type ReceiveOptions struct {
 	// one entry: "" is "standard output" (with the advice to receive into a
 	// directory); another name gets the advice to send a single file.
 	OutName string
+	// OpenEntry, when set, takes every file of the transfer instead of a
+	// file under Dir (Dir and Out are then unused): a receiver without a file
+	// system, such as the browser page. It is called as each file begins,
+	// with its validated path and size (-1: unknown); its bytes reach the
+	// writer as they arrive (each chunk checked by CRC-32C). Close is called
+	// only once the file's size and SHA-256 matched; a file that fails gets
+	// Abort instead, with the reason. Directory entries are not opened. No
+	// resume, no overwrite checks: the writer's owner decides.
+	OpenEntry func(path string, size int64) (EntryWriter, error)
 	// Text receives a text message, after its SHA-256 was checked. Without
 	// it, a text message is declined.
 	Text io.Writer

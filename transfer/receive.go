@@ -29,7 +29,7 @@ func Receive(ctx context.Context, conn io.ReadWriteCloser, opts ReceiveOptions) 
 	start := time.Now()
 	r := &receiver{conn: conn, opts: opts, made: map[string]bool{}}
 	var err error
-	if opts.Out == nil || opts.Dir != "" {
+	if (opts.Out == nil && opts.OpenEntry == nil) || opts.Dir != "" {
 		err = r.openDir()
 	}
 	if err == nil {
@@ -169,6 +169,8 @@ func (r *receiver) chooseSink() error {
 			return fmt.Errorf("%w: the sender sent a text message, which this receiver cannot show", ErrDeclined)
 		}
 		r.sink = &textSink{out: r.opts.Text}
+	case r.opts.OpenEntry != nil:
+		r.sink = &entrySink{open: r.opts.OpenEntry}
 	case r.opts.Out == nil:
 	case (len(es) != 1 || es[0].Mode.IsDir()) && r.opts.OutName != "":
 		return fmt.Errorf("%w: %s takes a single file, but the sender offers %d entries (%s): send one file (or an archive of them) instead",

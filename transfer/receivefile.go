@@ -122,6 +122,11 @@ func (r *receiver) beginFile(i int, offset uint64) error {
 	}
 	r.noteHeld(i, offset) // resumenote.go
 	if r.sink != nil {
+		if es, ok := r.sink.(*entrySink); ok {
+			if err := es.begin(e); err != nil {
+				return err
+			}
+		}
 		in.w = r.sink
 		r.cur = in
 		r.reportProgress()
@@ -297,6 +302,9 @@ func (r *receiver) endFile(end fileSum) error {
 // It returns a note for the error message.
 func (r *receiver) closeCurrent(err error) string {
 	in := r.cur
+	if es, ok := r.sink.(*entrySink); ok && in != nil {
+		es.abort(err)
+	}
 	if in == nil || in.f == nil {
 		return ""
 	}

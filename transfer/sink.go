@@ -2,6 +2,7 @@ package transfer
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 )
@@ -34,4 +35,45 @@ func (s *textSink) verified() error {
 		return fmt.Errorf("cannot show the text message: %w", err)
 	}
 	return nil
+}
+
+// entrySink hands each file to a writer of ReceiveOptions.OpenEntry, opened
+// as the file begins and closed once it was verified.
+type entrySink struct {
+	open func(path string, size int64) (EntryWriter, error)
+	cur  EntryWriter // the file being received; nil between files
+	name string
+}
+
+func (s *entrySink) begin(e Entry) error {
+	w, err := s.open(e.Path, e.Size)
+	if err != nil {
+		return fmt.Errorf("cannot write %s: %w", quoteName(e.Path), err)
+	}
+	s.cur, s.name = w, e.Path
+	return nil
+}
+
+func (s *entrySink) Write(p []byte) (int, error) {
+	if s.cur == nil {
+		return 0, errors.New("no file is open")
+	}
+	return s.cur.Write(p)
+}
+
+func (s *entrySink) verified() error {
+	w := s.cur
+	s.cur = nil
+	if err := w.Close(); err != nil {
+		return fmt.Errorf("cannot write %s: %w", quoteName(s.name), err)
+	}
+	return nil
+}
+
+// abort tells the open writer, if any, that its file failed.
+func (s *entrySink) abort(reason error) {
+	if s.cur != nil {
+		s.cur.Abort(reason)
+		s.cur = nil
+	}
 }

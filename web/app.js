@@ -13,7 +13,7 @@ let busy = false;
 let handle = null;
 let chosen = [];
 let choice = null; // {save(), decline()} while an offer waits for the user
-let receiving = null; // the receive in progress: {sink, blob, pending}
+let receiving = null; // the receive in progress: {open, current, blobs, kind}
 
 function human(n) {
   if (n < 1024) return n + ' B';
@@ -110,12 +110,9 @@ function eventHandler(side, received) {
         break;
       }
       case 'file':
-        if (side === 'receive') {
-          received.pending = received.sink ? received.sink.close().then(() => addResult(side, ev, received))
-            : Promise.resolve(addResult(side, ev, received));
-        } else {
-          addResult(side, ev);
-        }
+        // The client closed the file (the page's sink) before this event,
+        // once its SHA-256 matched: it is in place.
+        addResult(side, ev, received);
         break;
       case 'text': {
         const li = document.createElement('li');
@@ -123,19 +120,14 @@ function eventHandler(side, received) {
         $('results').append(li);
         break;
       }
-      case 'done': {
-        const shown = () => {
-          $('state').textContent = 'Done: ' + ev.files + (ev.files === 1 ? ' file, ' : ' files, ') + human(ev.bytes) +
-            ' in ' + ev.seconds.toFixed(1) + ' s';
-          $('state').dataset.done = '1';
-          finish();
-        };
-        (received && received.pending ? received.pending : Promise.resolve()).then(shown, (err) =>
-          failed('ferry: the file was verified, but this page could not save it: ' + err, 'error'));
+      case 'done':
+        $('state').textContent = 'Done: ' + ev.files + (ev.files === 1 ? ' file, ' : ' files, ') + human(ev.bytes) +
+          ' in ' + ev.seconds.toFixed(1) + ' s';
+        $('state').dataset.done = '1';
+        finish();
         break;
-      }
       case 'error':
-        if (received && received.sink) received.sink.abort(ev.message);
+        if (received && received.current) received.current.abort(ev.message);
         failed(ev.message, ev.kind);
         break;
     }
@@ -164,15 +156,16 @@ function addResult(side, ev, received) {
   const name = document.createElement('strong');
   name.textContent = ev.path;
   li.append(name, ' (' + human(ev.size) + ')');
-  if (side === 'receive' && received.blob) {
+  const blob = side === 'receive' && received.blobs.get(ev.path);
+  if (blob) {
     const a = document.createElement('a');
-    a.href = URL.createObjectURL(received.blob);
-    a.download = ev.path.split('/').pop();
+    a.href = URL.createObjectURL(blob);
+    a.download = received.many ? sinks.flat(ev.path) : ev.path.split('/').pop();
     a.textContent = 'Save';
     a.className = 'save';
     li.append(' ', a);
-  } else if (side === 'receive' && received.sink) {
-    li.append(received.sink.kind === 'picker' ? ' saved' : ' downloaded');
+  } else if (side === 'receive' && received.kind) {
+    li.append(received.kind === 'download' ? ' downloaded' : ' saved');
   }
   const sha = document.createElement('div');
   sha.className = 'sha small';
@@ -194,45 +187,72 @@ function receive(e) {
   if (!code || busy) return;
   resetStatus('Connecting…');
   setBusy(true);
-  const received = { sink: null, blob: null, pending: null };
+  const received = { open: null, current: null, blobs: new Map(), kind: '', many: false };
   receiving = received;
   handle = globalThis.ferry.receive({
     server, code,
     event: eventHandler('receive', received),
     accept: (offer) => askToSave(offer, received),
-    data: (bytes) => received.sink.write(bytes),
+    openEntry: async (path, size) => {
+      if (!received.open) throw new Error('nothing was accepted');
+      received.current = await received.open(path, size);
+      received.kind = received.current.kind;
+      return received.current;
+    },
   });
 }
 
 // askToSave shows the offer with "Save to disk…" and "Decline", and
-// resolves (accepts) once the user chose where the file goes: the click is
-// the gesture that the file picker and a download need.
+// resolves (accepts) once the user chose where the files go: the click is
+// the gesture that the file and folder pickers and a download need. It sets
+// received.open(path, size), which opens each file's sink as it begins.
 function askToSave(offer, received) {
-  const e = offer.entries[0];
-  if (e.text) return Promise.resolve(); // a text message is shown, not saved
-  $('state').textContent = 'Accept this file?';
+  const files = offer.entries.filter((e) => !e.dir);
+  if (offer.entries.length === 1 && offer.entries[0].text) return Promise.resolve(); // shown, not saved
+  const many = offer.entries.length > 1 || files.length !== 1;
+  received.many = many;
+  $('state').textContent = many ? 'Accept these ' + files.length + ' files?' : 'Accept this file?';
   $('accept-box').hidden = false;
-  $('save-how').textContent = {
+  $('save-how').textContent = many ? {
+    folder: 'You choose a folder; the files are written under it with their paths.',
+    download: 'Each file downloads as it arrives, into your downloads, its path as its name (a/b.txt as a_b.txt).',
+    memory: 'This page holds them in memory until you save them: on a plain-http address the browser gives it no way to write to disk as they arrive.',
+  }[sinks.kindMany()] : {
     picker: 'You choose where it goes.',
     download: 'It downloads as it arrives, into your downloads.',
     memory: 'This page holds it in memory until you save it: on a plain-http address the browser gives it no way to write to disk as it arrives.',
   }[sinks.kind()];
+  const inMemory = (path, blob) => received.blobs.set(path, blob);
   return new Promise((resolve, reject) => {
     const done = () => { $('accept-box').hidden = true; choice = null; };
     choice = {};
     choice.save = async () => {
       try {
-        received.sink = await sinks.open(e.path.split('/').pop(), e.size, (blob) => { received.blob = blob; });
+        if (many) {
+          received.open = await sinks.openMany(inMemory);
+        } else {
+          const e = files[0];
+          let sink = await sinks.open(e.path.split('/').pop(), e.size, (blob) => inMemory(e.path, blob));
+          received.open = async () => {
+            if (!sink) throw new Error('the sender offered one file');
+            const s = sink;
+            sink = null;
+            return s;
+          };
+        }
         done();
         $('state').textContent = 'Receiving…';
         resolve();
       } catch (err) {
         if (err && err.name === 'AbortError') return; // the picker was closed: ask again
         done();
-        reject(new Error('this page cannot save the file: ' + err));
+        reject(new Error('this page cannot save the files: ' + err));
       }
     };
-    choice.decline = () => { done(); reject(new Error('you declined ' + e.path)); };
+    choice.decline = () => {
+      done();
+      reject(new Error('you declined ' + (many ? files.length + ' files' : files[0].path)));
+    };
   });
 }
 
@@ -303,7 +323,7 @@ function wire() {
       return;
     }
     if (handle) handle.cancel();
-    if (receiving && receiving.sink) receiving.sink.abort('cancelled');
+    if (receiving && receiving.current) receiving.current.abort('cancelled');
   });
   $('save').addEventListener('click', () => { if (choice) choice.save(); });
   $('decline').addEventListener('click', () => { if (choice) choice.decline(); });

@@ -10,6 +10,10 @@
 //   - "download": a download that this page's Service Worker (sw.js)
 //     answers with a ReadableStream, fed over a MessageChannel with a
 //     window of unacknowledged bytes; the browser writes it to disk.
+//   - "folder": for an offer of several files or a tree, a directory the
+//     user chose (showDirectoryPicker), each file written under its path.
+//     Without that API, several files are one download each, named by their
+//     flattened path (flat), or held in memory.
 //   - "memory": a Blob in memory, then a Save link, for a page without
 //     either (a plain-http origin other than localhost is not a secure
 //     context: it gets neither API).
@@ -76,9 +80,14 @@ const sinks = (() => {
         while (inflight > windowBytes && !failed) await new Promise((r) => waiters.push(r));
         if (failed) throw failed;
       },
+      // close resolves once the download started and its stream took every
+      // byte (sw.js): a download that never started, or was cancelled,
+      // fails the file rather than the page showing it as saved.
       async close() {
-        clearInterval(ping);
         ch.port1.postMessage({ end: true });
+        while ((!started || inflight > 0) && !failed) await new Promise((r) => waiters.push(r));
+        clearInterval(ping);
+        if (failed) throw failed;
       },
       abort(reason) {
         clearInterval(ping);
@@ -86,6 +95,31 @@ const sinks = (() => {
         failed = failed || new Error(String(reason));
         wake(); // a write waiting for room ends
       },
+    };
+  }
+
+  // folder returns an opener for the files of a tree, under the directory
+  // the user chose with showDirectoryPicker (asked from a click's handler).
+  // Each file is written through a FileSystemWritableFileStream, which
+  // keeps it in a temporary file until close (once its SHA-256 matched):
+  // abort leaves nothing. A file that is already there is not replaced.
+  async function folder() {
+    const root = await globalThis.showDirectoryPicker({ mode: 'readwrite' });
+    return async (path) => {
+      const parts = path.split('/');
+      let dir = root;
+      for (const p of parts.slice(0, -1)) dir = await dir.getDirectoryHandle(p, { create: true });
+      const name = parts[parts.length - 1];
+      let exists = true;
+      try { await dir.getFileHandle(name); } catch { exists = false; }
+      if (exists) throw new Error(path + ' already exists in the chosen folder');
+      const w = await (await dir.getFileHandle(name, { create: true })).createWritable();
+      return {
+        kind: 'folder',
+        write: (bytes) => w.write(bytes),
+        close: () => w.close(),
+        abort: (reason) => { w.abort(reason).catch(() => {}); },
+      };
     };
   }
 
@@ -119,5 +153,23 @@ const sinks = (() => {
     return memory(name, inMemory);
   }
 
-  return { register, open, kind: () => (typeof globalThis.showSaveFilePicker === 'function' ? 'picker' : worker ? 'download' : 'memory') };
+  // flat is a tree's path as one download's name: "dir/sub/a.txt" is
+  // "dir_sub_a.txt" (a download has no folders; Chromium would write "/"
+  // as "_" too, and the browser renames a download rather than replace a
+  // file, so two paths that flatten alike both land).
+  const flat = (path) => path.split('/').join('_');
+
+  // openMany returns an opener (path, size) -> sink for the files of an
+  // offer of several, from a click's handler: a folder the user chooses,
+  // else one download per file, else memory. inMemory(path, blob) gets each
+  // in-memory file once complete.
+  async function openMany(inMemory) {
+    if (typeof globalThis.showDirectoryPicker === 'function') return folder();
+    if (worker) return async (path, size) => download(flat(path), size);
+    return async (path) => memory(flat(path), (blob) => inMemory(path, blob));
+  }
+
+  const kindMany = () => (typeof globalThis.showDirectoryPicker === 'function' ? 'folder' : worker ? 'download' : 'memory');
+
+  return { register, open, openMany, kindMany, flat, kind: () => (typeof globalThis.showSaveFilePicker === 'function' ? 'picker' : worker ? 'download' : 'memory') };
 })();

@@ -7,30 +7,50 @@
 'use strict';
 
 const pending = new Map(); // id -> {name, size, port}, until its request comes
+const waiting = new Map(); // id -> resolve, for a request that came before its message
 
 self.addEventListener('install', () => self.skipWaiting());
 self.addEventListener('activate', (e) => e.waitUntil(self.clients.claim()));
 
 self.addEventListener('message', (e) => {
   const m = e.data;
-  if (m && m.type === 'download' && /^[0-9a-f]{32}$/.test(m.id)) pending.set(m.id, m);
+  if (m && m.type === 'download' && /^[0-9a-f]{32}$/.test(m.id)) {
+    pending.set(m.id, m);
+    const w = waiting.get(m.id);
+    if (w) w();
+  }
   // {type: 'ping'} only keeps this worker running during a download.
 });
 
+// The page posts the download's message, then opens dl/ID; the two reach
+// this worker on different queues, so the request may come first: it waits
+// for its message a while.
 self.addEventListener('fetch', (e) => {
   const url = new URL(e.request.url);
   const m = url.pathname.match(/\/dl\/([0-9a-f]{32})$/);
-  if (url.origin !== self.location.origin || !m || !pending.has(m[1])) return;
-  const d = pending.get(m[1]);
-  pending.delete(m[1]);
+  if (url.origin !== self.location.origin || !m) return;
+  e.respondWith(answer(m[1]));
+});
+
+async function answer(id) {
+  if (!pending.has(id)) {
+    await new Promise((resolve) => {
+      waiting.set(id, resolve);
+      setTimeout(resolve, 10000);
+    });
+    waiting.delete(id);
+  }
+  const d = pending.get(id);
+  if (!d) return new Response('no such download', { status: 404 });
+  pending.delete(id);
   const headers = {
     'Content-Type': 'application/octet-stream',
     'Content-Disposition': "attachment; filename*=UTF-8''" + encodeURIComponent(d.name),
     'X-Content-Type-Options': 'nosniff',
   };
   if (d.size >= 0) headers['Content-Length'] = String(d.size);
-  e.respondWith(new Response(stream(d.port), { headers }));
-});
+  return new Response(stream(d.port), { headers });
+}
 
 function stream(port) {
   let ctl;
@@ -52,6 +72,11 @@ function stream(port) {
           unacked += m.chunk.byteLength;
           ack();
         } else if (m.end) {
+          // The stream's queue (at most its high-water mark) drains into
+          // the download after close, with no pull to acknowledge it: what
+          // it holds is acknowledged now, so that the page's close ends.
+          if (unacked > 0) port.postMessage({ ack: unacked });
+          unacked = 0;
           ctl.close();
           port.close();
         } else if (m.abort) {

@@ -12,21 +12,49 @@ import (
 	"github.com/ferry-dev/ferry"
 )
 
-// jsWriter hands each chunk to the page's data function as a new Uint8Array
-// (the page keeps it), and waits for the Promise it may return.
-type jsWriter struct{ fn js.Value }
+// jsEntry is a file of the offer being written by the page: the writer
+// {write, close, abort} its openEntry function returned.
+type jsEntry struct{ w js.Value }
 
-func (w *jsWriter) Write(p []byte) (int, error) {
-	if w.fn.Type() != js.TypeFunction {
-		return 0, errors.New("the page takes no data")
+// openEntryFunc is ReceiveConfig.OpenEntry through the page's openEntry.
+func openEntryFunc(fn js.Value) func(string, int64) (ferry.EntryWriter, error) {
+	return func(path string, size int64) (ferry.EntryWriter, error) {
+		if fn.Type() != js.TypeFunction {
+			return nil, errors.New("the page takes no files")
+		}
+		w, err := awaitResult(fn.Invoke(path, size))
+		if err != nil {
+			return nil, fmt.Errorf("the page could not open it: %w", err)
+		}
+		if w.Type() != js.TypeObject {
+			return nil, errors.New("the page could not open it")
+		}
+		return &jsEntry{w: w}, nil
 	}
+}
+
+// Write hands p to the page as a new Uint8Array (the page keeps it), and
+// waits for the Promise write may return.
+func (e *jsEntry) Write(p []byte) (int, error) {
 	u8 := js.Global().Get("Uint8Array").New(len(p))
 	js.CopyBytesToJS(u8, p)
-	if err := await(w.fn.Invoke(u8)); err != nil {
+	if err := await(e.w.Call("write", u8)); err != nil {
 		return 0, fmt.Errorf("the page could not store the data: %w", err)
 	}
 	return len(p), nil
 }
+
+// Close tells the page that the file was verified, and waits for it to be
+// in place.
+func (e *jsEntry) Close() error {
+	if err := await(e.w.Call("close")); err != nil {
+		return fmt.Errorf("the page could not finish the file: %w", err)
+	}
+	return nil
+}
+
+// Abort tells the page that the file failed.
+func (e *jsEntry) Abort(reason error) { e.w.Call("abort", reason.Error()) }
 
 // acceptFunc is ReceiveConfig.Accept through the page's accept function:
 // it gets the offer and returns a Promise, whose rejection declines the
@@ -172,6 +200,14 @@ func (r *fileReader) Close() error {
 		r.byob.Call("cancel") // a Promise; nothing waits for it
 	}
 	return nil
+}
+
+// awaitResult is awaitValue for a value that may or may not be a Promise.
+func awaitResult(v js.Value) (js.Value, error) {
+	if v.Type() != js.TypeObject || v.Get("then").Type() != js.TypeFunction {
+		return v, nil
+	}
+	return awaitValue(v)
 }
 
 // awaitValue waits for the Promise p and returns what it resolved to.

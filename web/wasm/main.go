@@ -6,7 +6,7 @@
 //
 // It sets globalThis.ferry to a small API for web/app.js:
 //
-//	ferry.receive({server, code, event(ev), accept(offer), data(bytes)}) -> {cancel()}
+//	ferry.receive({server, code, event(ev), accept(offer), openEntry(path, size)}) -> {cancel()}
 //	ferry.send({server, code, files, paths, event(ev)})   -> {cancel()}
 //
 // server is the rendezvous server's URL (ws:// or wss://, the page's own
@@ -15,10 +15,13 @@
 // (optional) the path each is offered under, such as a folder's relative
 // paths ("photos/2024/a.jpg"). event gets
 // plain objects: {type: "code"|"waiting"|"offer"|"connected"|"progress"|
-// "file"|"done"|"error", ...} (see events.go). data gets each verified-by-CRC
-// chunk of the received file as a Uint8Array that is only valid during the
-// call; it may return a Promise, and the next chunk waits for it, so that a
-// WritableStream can take the bytes with its backpressure. accept, when
+// "file"|"done"|"error", ...} (see events.go). openEntry is called as each
+// received file begins, with its path ("dir/sub/a.txt", checked by package
+// transfer) and size (-1: unknown), and returns (a Promise of) a writer
+// {write(bytes), close(), abort(reason)}: write gets each CRC-checked chunk
+// as a new Uint8Array and may return a Promise, which the next chunk waits
+// for (a WritableStream's backpressure); close (awaited) means the file's
+// SHA-256 matched, abort that the file failed. accept, when
 // given, gets the offer ({entries, total}) before anything is written and
 // returns a Promise: resolved accepts, rejected declines with its reason
 // (the page asks the user, and opens the place the file goes to, there).
@@ -45,24 +48,21 @@ func main() {
 	select {} // serve calls from JavaScript for as long as the page lives
 }
 
-// Why the browser receives through ReceiveConfig.Out: ferry.Receive writes
-// files under a directory through os.Root, which has no file system in a
-// browser, while Out takes the single file or stream of an offer as its
-// bytes arrive (each chunk CRC-checked, the SHA-256 checked at the end,
-// before Receive returns nil). That is enough for one file, the common case
-// from a phone; an offer of several files or a directory is declined, and
-// OutName makes the message say why in the browser's terms. The page's
-// data function writes to disk as the bytes come (web/sink.js). Several
-// files would need a receive target in package transfer (one writer per
-// entry, which the page could open in a directory picker or as one download
-// each): not done yet.
+// Why the browser receives through ReceiveConfig.OpenEntry: ferry.Receive
+// writes files under a directory through os.Root, which has no file system
+// in a browser, while OpenEntry hands each file of the offer, one file or a
+// whole tree, to a writer that the page opens as the file begins (a file in
+// the folder the user chose, a download, or a Blob), each chunk CRC-checked
+// as it arrives. The writer is closed only once the file's SHA-256 matched,
+// and aborted otherwise: the browser's equivalent of the command's
+// .ferry-part file and rename (web/sink.js).
 
 // receive runs ferry.Receive for the options object args[0].
 func receive(_ js.Value, args []js.Value) any {
 	opts := args[0]
 	ctx, cancel := context.WithCancel(context.Background())
 	ev := newEvents(opts.Get("event"))
-	out := &jsWriter{fn: opts.Get("data")}
+	open := openEntryFunc(opts.Get("openEntry"))
 	go func() {
 		defer cancel()
 		_, err := ferry.Receive(ctx, ferry.ReceiveConfig{
@@ -72,10 +72,9 @@ func receive(_ js.Value, args []js.Value) any {
 				Events:  ev,
 				Network: ferry.Network{Parallel: 1},
 			},
-			Out:     out,
-			OutName: "this browser page",
-			Text:    &textWriter{ev: ev},
-			Accept:  acceptFunc(opts.Get("accept")),
+			OpenEntry: open,
+			Text:      &textWriter{ev: ev},
+			Accept:    acceptFunc(opts.Get("accept")),
 		})
 		ev.finish(ctx, err)
 	}()
