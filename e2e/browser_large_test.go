@@ -70,7 +70,7 @@ func TestBrowserReceivesLargeFromCLI(t *testing.T) {
 	// A third of the way, the page shows the rate and the time left.
 	_, err := chromedp.Run(ctx, chromedp.Poll[bool](
 		`(() => { const b = document.getElementById('bar'); return b.value > b.max / 3 || !document.getElementById('error').hidden; })()`,
-		chromedp.WithPollingInterval(50*time.Millisecond)))
+		chromedp.WithPollingInterval(50*time.Millisecond), chromedp.WithPollingTimeout(largeTimeout)))
 	if err != nil {
 		t.Fatalf("waiting for a third of the file: %v", err)
 	}
