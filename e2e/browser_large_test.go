@@ -85,8 +85,8 @@ func TestBrowserReceivesLargeFromCLI(t *testing.T) {
 		t.Fatalf("the page failed (%s): %s\nsender stderr:\n%s", o.kind, o.err, sender.stderr)
 	}
 	wasm, heap, queued := memory()
-	t.Logf("256 MiB CLI -> browser: %.1f s, %.1f MB/s; the page's peaks: wasm memory %d MiB, JS heap %d MiB, unread queue %d KiB",
-		took.Seconds(), float64(largeSize)/took.Seconds()/1e6, wasm>>20, heap>>20, queued>>10)
+	t.Logf("%d MiB CLI -> browser: %.1f s, %.1f MB/s; the page's peaks: wasm memory %d MiB, JS heap %d MiB, unread queue %d KiB",
+		largeSize>>20, took.Seconds(), float64(largeSize)/took.Seconds()/1e6, wasm>>20, heap>>20, queued>>10)
 	if wasm > pageMemoryBound || heap > pageMemoryBound {
 		t.Fatalf("the page's memory reached %d MiB (wasm) and %d MiB (JS heap) for a %d MiB file, want under %d MiB",
 			wasm>>20, heap>>20, largeSize>>20, pageMemoryBound>>20)
@@ -128,8 +128,8 @@ func TestBrowserSendsLargeToCLI(t *testing.T) {
 		t.Fatalf("received SHA-256 %s, the page shows %s, want %s", got, o.sha256, sum)
 	}
 	wasm, heap, _ := memory()
-	t.Logf("256 MiB browser -> CLI: %.1f s, %.1f MB/s; the page's peaks: wasm memory %d MiB, JS heap %d MiB",
-		took.Seconds(), float64(largeSize)/took.Seconds()/1e6, wasm>>20, heap>>20)
+	t.Logf("%d MiB browser -> CLI: %.1f s, %.1f MB/s; the page's peaks: wasm memory %d MiB, JS heap %d MiB",
+		largeSize>>20, took.Seconds(), float64(largeSize)/took.Seconds()/1e6, wasm>>20, heap>>20)
 	if wasm > pageMemoryBound || heap > pageMemoryBound {
 		t.Errorf("the page's memory reached %d MiB (wasm) and %d MiB (JS heap), want under %d MiB",
 			wasm>>20, heap>>20, pageMemoryBound>>20)
