@@ -73,3 +73,12 @@ func waitDownload(t *testing.T, ctx context.Context, progress iter.Seq2[browser.
 	t.Fatal("no download completed")
 	return ""
 }
+
+// sendWithCode runs `ferry send --json` of paths under code through server
+// and waits until it holds the code.
+func sendWithCode(t *testing.T, server, code string, paths ...string) *proc {
+	t.Helper()
+	sender := start(t, nil, nil, bin.ferry, append([]string{"send", "--server", server, "--code", code, "--json"}, paths...)...)
+	sender.waitEvent("code", 30*time.Second)
+	return sender
+}

@@ -57,8 +57,7 @@ func TestBrowserReceivesLargeFromCLI(t *testing.T) {
 	server := startRendezvous(t)
 	path, sum := randomFile(t, t.TempDir(), "large.bin", largeSize)
 	const code = "45-apple-river"
-	sender := start(t, nil, nil, bin.ferry, "send", "--server", server, "--code", code, "--json", path)
-	sender.waitEvent("code", 30*time.Second)
+	sender := sendWithCode(t, server, code, path)
 
 	ctx, cancel := context.WithTimeout(ctx, largeTimeout)
 	defer cancel()

@@ -154,8 +154,7 @@ func TestBrowserStaysOnItsOrigin(t *testing.T) {
 	}
 	path, sum := randomFile(t, t.TempDir(), "origin.bin", 256<<10)
 	const code = "47-apple-river"
-	sender := start(t, nil, nil, bin.ferry, "send", "--server", server, "--code", code, "--json", path)
-	sender.waitEvent("code", 30*time.Second)
+	sender := sendWithCode(t, server, code, path)
 	ctx, cancel := context.WithTimeout(ctx, browserTimeout)
 	defer cancel()
 	openApp(t, ctx, server, code)
@@ -194,8 +193,7 @@ func TestBrowserCancelAtOffer(t *testing.T) {
 	server := startRendezvous(t)
 	path, _ := randomFile(t, t.TempDir(), "unwanted.bin", 1<<20)
 	const code = "48-apple-river"
-	sender := start(t, nil, nil, bin.ferry, "send", "--server", server, "--code", code, "--json", path)
-	sender.waitEvent("code", 30*time.Second)
+	sender := sendWithCode(t, server, code, path)
 	ctx, cancel := context.WithTimeout(ctx, browserTimeout)
 	defer cancel()
 	openApp(t, ctx, server, code)

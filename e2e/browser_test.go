@@ -201,8 +201,7 @@ func TestBrowserReceivesFromCLI(t *testing.T) {
 	}
 
 	const code = "42-apple-river"
-	sender := start(t, nil, nil, bin.ferry, "send", "--server", server, "--code", code, "--json", path)
-	sender.waitEvent("code", 30*time.Second)
+	sender := sendWithCode(t, server, code, path)
 
 	ctx, cancel := context.WithTimeout(ctx, browserTimeout)
 	defer cancel()
@@ -395,8 +394,7 @@ func TestBrowserDeclinesSeveralFiles(t *testing.T) {
 	a, _ := randomFile(t, dir, "a.bin", 1024)
 	b, _ := randomFile(t, dir, "b.bin", 1024)
 	const code = "43-apple-river"
-	sender := start(t, nil, nil, bin.ferry, "send", "--server", server, "--code", code, "--json", a, b)
-	sender.waitEvent("code", 30*time.Second)
+	sender := sendWithCode(t, server, code, a, b)
 	ctx, cancel := context.WithTimeout(ctx, browserTimeout)
 	defer cancel()
 	openApp(t, ctx, server, code)

@@ -43,8 +43,7 @@ func TestBrowserReceivesTree(t *testing.T) {
 	}
 
 	const code = "45-apple-river"
-	sender := start(t, nil, nil, bin.ferry, "send", "--server", server, "--code", code, "--json", root)
-	sender.waitEvent("code", 30*time.Second)
+	sender := sendWithCode(t, server, code, root)
 	ctx, cancel := context.WithTimeout(ctx, browserTimeout)
 	defer cancel()
 
