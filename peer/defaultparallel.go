@@ -43,11 +43,11 @@ func defaultParallel(cpus int, avail int64) int {
 	return int(max(1, min(int64(cpus/2), int64(defaultMaxParallel), fit)))
 }
 
-// availableMemory is MemAvailable from /proc/meminfo (Linux), and within the
-// cgroup's limit when the process runs under one; 0 where unknown.
+// availableMemory is MemAvailable from /proc/meminfo (Linux), and within what
+// the process's cgroup limits leave when it runs under one; 0 where unknown.
 func availableMemory() int64 {
 	avail := meminfoAvailable("/proc/meminfo")
-	if limit := cgroupRoom(); limit > 0 && (avail == 0 || limit < avail) {
+	if limit := cgroupRoom("/proc/self/cgroup", "/sys/fs/cgroup"); limit > 0 && (avail == 0 || limit < avail) {
 		avail = limit
 	}
 	return avail
@@ -71,25 +71,4 @@ func meminfoAvailable(path string) int64 {
 		}
 	}
 	return 0
-}
-
-// cgroupRoom is what a cgroup v2 memory limit leaves (memory.max less
-// memory.current); 0 when there is no limit or it cannot be read.
-func cgroupRoom() int64 {
-	read := func(name string) int64 {
-		b, err := os.ReadFile("/sys/fs/cgroup/" + name)
-		if err != nil {
-			return 0
-		}
-		v, err := strconv.ParseInt(strings.TrimSpace(string(b)), 10, 64)
-		if err != nil {
-			return 0 // "max": no limit
-		}
-		return v
-	}
-	limit := read("memory.max")
-	if limit <= 0 {
-		return 0
-	}
-	return max(1, limit-read("memory.current"))
 }
