@@ -49,9 +49,13 @@ function resetStatus(state) {
   $('bar').value = 0;
   $('numbers').textContent = '';
   $('route').textContent = '';
+  // The files held in memory since the last transfer go with their Save
+  // links: the page keeps nothing a link no longer offers.
+  document.querySelectorAll('#results a.save').forEach((a) => URL.revokeObjectURL(a.href));
   $('results').replaceChildren();
   $('accept-box').hidden = true;
   delete $('state').dataset.done;
+  delete $('error').dataset.kind;
   document.querySelectorAll('iframe.download').forEach((f) => f.remove());
   $('error').hidden = true;
   $('error').textContent = '';
@@ -211,6 +215,8 @@ function askToSave(offer, received) {
   if (offer.entries.length === 1 && offer.entries[0].text) return Promise.resolve(); // shown, not saved
   const many = offer.entries.length > 1 || files.length !== 1;
   received.many = many;
+  const tooBig = sinks.tooBig(many ? sinks.kindMany() : sinks.kind(), offer.total);
+  if (tooBig) return Promise.reject(tooBig); // as the command when the files do not fit on its disk
   $('state').textContent = many ? 'Accept these ' + files.length + ' files?' : 'Accept this file?';
   $('accept-box').hidden = false;
   $('save-how').textContent = many ? {
@@ -229,7 +235,9 @@ function askToSave(offer, received) {
     choice.save = async () => {
       try {
         if (many) {
-          received.open = await sinks.openMany(inMemory);
+          const open = await sinks.openMany(inMemory);
+          if (open.check) await open.check(files.map((e) => e.path)); // nothing in the way
+          received.open = open;
         } else {
           const e = files[0];
           let sink = await sinks.open(e.path.split('/').pop(), e.size, (blob) => inMemory(e.path, blob));
@@ -246,7 +254,8 @@ function askToSave(offer, received) {
       } catch (err) {
         if (err && err.name === 'AbortError') return; // the picker was closed: ask again
         done();
-        reject(new Error('this page cannot save the files: ' + err));
+        if (err && err.name === 'ExistsError') reject(err); // as the command says
+        else reject(new Error('this page cannot save the files: ' + err));
       }
     };
     choice.decline = () => {
@@ -333,7 +342,7 @@ function wire() {
   drop.addEventListener('drop', (e) => {
     e.preventDefault();
     drop.classList.remove('over');
-    if (!busy) dropped(e.dataTransfer).then(choose, (err) => failed('ferry: reading what was dropped: ' + err, 'error'));
+    if (!busy) dropped(e.dataTransfer).then(choose, (err) => failed('ferry: reading what was dropped: ' + err, 'other'));
   });
   setBusy(false);
 }

@@ -16,7 +16,7 @@
 //     flattened path (flat), or held in memory.
 //   - "memory": a Blob in memory, then a Save link, for a page without
 //     either (a plain-http origin other than localhost is not a secure
-//     context: it gets neither API).
+//     context: it gets neither API); at most memoryLimit bytes in all.
 'use strict';
 
 const sinks = (() => {
@@ -101,26 +101,93 @@ const sinks = (() => {
   // folder returns an opener for the files of a tree, under the directory
   // the user chose with showDirectoryPicker (asked from a click's handler).
   // Each file is written through a FileSystemWritableFileStream, which
-  // keeps it in a temporary file until close (once its SHA-256 matched):
-  // abort leaves nothing. A file that is already there is not replaced.
+  // keeps it in a temporary file until close (once its SHA-256 matched).
+  // Opening a file creates it empty under its name, so a file that fails is
+  // removed again: abort leaves nothing. A file that is already there is
+  // not replaced: the opener's check(paths), called before the offer is
+  // accepted, fails with an ExistsError naming those in the way, and
+  // nothing is written (as `ferry receive` without --overwrite).
   async function folder() {
     const root = await globalThis.showDirectoryPicker({ mode: 'readwrite' });
-    return async (path) => {
+    const open = async (path) => {
       const parts = path.split('/');
       let dir = root;
       for (const p of parts.slice(0, -1)) dir = await dir.getDirectoryHandle(p, { create: true });
       const name = parts[parts.length - 1];
-      let exists = true;
-      try { await dir.getFileHandle(name); } catch { exists = false; }
-      if (exists) throw new Error(path + ' already exists in the chosen folder');
-      const w = await (await dir.getFileHandle(name, { create: true })).createWritable();
+      if (await inTheWay(root, path)) throw existsError([path], false); // put there since check
+      const handle = await dir.getFileHandle(name, { create: true });
+      const remove = () => dir.removeEntry(name).catch(() => {});
+      let w;
+      try {
+        w = await handle.createWritable();
+      } catch (err) {
+        await remove();
+        throw err;
+      }
+      let state = 'open'; // then 'closing', 'closed' or 'aborted'
+      let aborted = null;
       return {
         kind: 'folder',
         write: (bytes) => w.write(bytes),
-        close: () => w.close(),
-        abort: (reason) => { w.abort(reason).catch(() => {}); },
+        async close() {
+          state = 'closing';
+          try {
+            await w.close();
+          } catch (err) {
+            state = 'aborted';
+            await remove();
+            throw err;
+          }
+          state = 'closed';
+        },
+        // abort discards the temporary file and removes the name opening
+        // created; once close began, close decides (a verified file stays).
+        abort(reason) {
+          if (state !== 'open') return aborted;
+          state = 'aborted';
+          aborted = w.abort(String(reason)).catch(() => {}).then(remove);
+          return aborted;
+        },
       };
     };
+    open.check = async (paths) => {
+      const found = [];
+      for (const p of paths) if (await inTheWay(root, p)) found.push(p);
+      if (found.length > 0) throw existsError(found, true);
+    };
+    return open;
+  }
+
+  // inTheWay reports whether something under root stands where the file
+  // path would go: a file or a directory of its name, or a file where one
+  // of its directories would be.
+  async function inTheWay(root, path) {
+    const parts = path.split('/');
+    let dir = root;
+    try {
+      for (const p of parts.slice(0, -1)) dir = await dir.getDirectoryHandle(p);
+    } catch (err) {
+      return err.name === 'TypeMismatchError'; // a file; NotFoundError: nothing there
+    }
+    try {
+      await dir.getFileHandle(parts[parts.length - 1]);
+      return true;
+    } catch (err) {
+      return err.name === 'TypeMismatchError'; // a directory
+    }
+  }
+
+  // existsError is the error for the files in the way, in the words of
+  // `ferry receive` (the client adds "would overwrite existing files: ");
+  // nothing says that no file was written yet.
+  function existsError(paths, nothing) {
+    let list = paths.slice(0, 5).map((p) => JSON.stringify(p)).join(', ');
+    if (paths.length > 5) list += ' and ' + (paths.length - 5) + ' more';
+    const what = paths.length === 1 ? '1 file already exists' : paths.length + ' files already exist';
+    const err = new Error(what + ' in the chosen folder: ' + list + (nothing ? '; nothing was written' : '') +
+      ': move ' + (paths.length === 1 ? 'it' : 'them') + ' away, or choose another folder');
+    err.name = 'ExistsError';
+    return err;
   }
 
   async function picker(name) {
@@ -134,15 +201,42 @@ const sinks = (() => {
     };
   }
 
-  function memory(name, done) {
+  // memory holds the file in memory, until close gives it to done as a
+  // Blob. budget ({held}) counts the bytes the receive holds in memory,
+  // every file of it together: past api.memoryLimit, write fails with a
+  // QuotaExceededError (the client's "not enough free space") rather than
+  // the tab running out of memory.
+  function memory(name, done, budget) {
     let chunks = [];
+    let held = 0;
     return {
       kind: 'memory',
-      write(bytes) { chunks.push(bytes); },
+      write(bytes) {
+        if (budget.held + bytes.byteLength > api.memoryLimit) throw memoryError(budget.held + bytes.byteLength);
+        chunks.push(bytes);
+        held += bytes.byteLength;
+        budget.held += bytes.byteLength;
+      },
       async close() { done(new Blob(chunks, { type: 'application/octet-stream' }), name); chunks = []; },
-      abort() { chunks = []; },
+      abort() {
+        chunks = [];
+        budget.held -= held;
+        held = 0;
+      },
     };
   }
+
+  // memoryError says that n bytes are more than the page holds in memory
+  // (human is app.js's).
+  function memoryError(n) {
+    return new DOMException('this page can hold at most ' + human(api.memoryLimit) + ' in memory, and ' +
+      human(n) + ' would not fit: on a plain-http address the browser gives it no way to write to disk as files ' +
+      'arrive; receive with ferry receive, or open the page over https', 'QuotaExceededError');
+  }
+
+  // tooBig is the error for an offer of total bytes that the page would
+  // hold in memory (kind "memory") and that do not fit, or null.
+  const tooBig = (kind, total) => (kind === 'memory' && total > api.memoryLimit ? memoryError(total) : null);
 
   // open returns a sink for the file name of size bytes; it must be called
   // from a click's handler. inMemory(blob, name) gets the file of a memory
@@ -150,7 +244,7 @@ const sinks = (() => {
   async function open(name, size, inMemory) {
     if (typeof globalThis.showSaveFilePicker === 'function') return picker(name);
     if (worker) return download(name, size);
-    return memory(name, inMemory);
+    return memory(name, inMemory, { held: 0 });
   }
 
   // flat is a tree's path as one download's name: "dir/sub/a.txt" is
@@ -166,10 +260,17 @@ const sinks = (() => {
   async function openMany(inMemory) {
     if (typeof globalThis.showDirectoryPicker === 'function') return folder();
     if (worker) return async (path, size) => download(flat(path), size);
-    return async (path) => memory(flat(path), (blob) => inMemory(path, blob));
+    const budget = { held: 0 };
+    return async (path) => memory(flat(path), (blob) => inMemory(path, blob), budget);
   }
 
   const kindMany = () => (typeof globalThis.showDirectoryPicker === 'function' ? 'folder' : worker ? 'download' : 'memory');
 
-  return { register, open, openMany, kindMany, flat, kind: () => (typeof globalThis.showSaveFilePicker === 'function' ? 'picker' : worker ? 'download' : 'memory') };
+  const api = {
+    register, open, openMany, kindMany, flat, tooBig,
+    kind: () => (typeof globalThis.showSaveFilePicker === 'function' ? 'picker' : worker ? 'download' : 'memory'),
+    // memoryLimit is the most a receive holds in memory (all its files).
+    memoryLimit: 512 << 20,
+  };
+  return api;
 })();

@@ -3,11 +3,8 @@ package cli
 import (
 	"context"
 	"errors"
-	"strings"
 
-	"github.com/ferry-dev/ferry/peer"
-	"github.com/ferry-dev/ferry/rendezvous"
-	"github.com/ferry-dev/ferry/transfer"
+	"github.com/ferry-dev/ferry/internal/errkind"
 )
 
 // Exit codes, documented in README.md. This is the one place that decides them.
@@ -34,34 +31,24 @@ type usageError struct{ err error }
 func (e usageError) Error() string { return e.err.Error() }
 func (e usageError) Unwrap() error { return e.err }
 
-// classes maps error classes to the `kind` of the JSON error event and the exit
-// code, first match wins.
-var classes = []struct {
-	target error
-	kind   string
-	code   int
-}{
-	{transfer.ErrSourceChanged, "source_changed", ExitIntegrity},
-	{transfer.ErrIntegrity, "integrity", ExitIntegrity},
-	{transfer.ErrDeclined, "declined", ExitDeclined},
-	{transfer.ErrExists, "exists", ExitDeclined},
-	{transfer.ErrNoSpace, "no_space", ExitFailure},
-	{rendezvous.ErrWrongCode, "wrong_code", ExitAuth},
-	{rendezvous.ErrTampered, "tampered", ExitAuth},
-	{rendezvous.ErrBadCode, "bad_code", ExitAuth},
-	{rendezvous.ErrNoSuchSlot, "no_such_code", ExitAuth},
-	{rendezvous.ErrSlotTaken, "code_in_use", ExitAuth},
-	{rendezvous.ErrUnreachable, "unreachable", ExitConnect},
-	{peer.ErrRelayRefused, "relay_refused", ExitConnect},
-	{peer.ErrNoRoute, "no_route", ExitConnect},
-	{rendezvous.ErrPeerGone, "peer_left", ExitConnect},
-	{transfer.ErrPeerClosed, "peer_lost", ExitConnect},
-	{transfer.ErrUnsafeName, "unsafe_name", ExitFailure},
-	{transfer.ErrProtocol, "protocol", ExitFailure},
-	{transfer.ErrVersion, "version", ExitFailure},
-	{rendezvous.ErrVersion, "version", ExitFailure},
-	{rendezvous.ErrPeerVersion, "version", ExitFailure},
-	{rendezvous.ErrLimit, "server_limit", ExitFailure},
+// codes maps the kinds of errors (internal/errkind) to exit codes; a kind
+// not listed is ExitFailure.
+var codes = map[string]int{
+	"source_changed":    ExitIntegrity,
+	"integrity":         ExitIntegrity,
+	"declined":          ExitDeclined,
+	"exists":            ExitDeclined,
+	"wrong_code":        ExitAuth,
+	"tampered":          ExitAuth,
+	"bad_code":          ExitAuth,
+	"no_such_code":      ExitAuth,
+	"code_in_use":       ExitAuth,
+	"unreachable":       ExitConnect,
+	"relay_refused":     ExitConnect,
+	"no_route":          ExitConnect,
+	"peer_left":         ExitConnect,
+	"peer_lost":         ExitConnect,
+	errkind.Interrupted: ExitInterrupted,
 }
 
 // classify returns the JSON error kind and the exit code for err. ctx is the
@@ -75,27 +62,12 @@ func classify(ctx context.Context, err error) (kind string, code int) {
 	if errors.As(err, &ue) {
 		return "usage", ExitUsage
 	}
-	if ctx.Err() != nil || errors.Is(err, context.Canceled) {
-		return "interrupted", ExitInterrupted
+	kind = errkind.Of(ctx, err)
+	if code, ok := codes[kind]; ok {
+		return kind, code
 	}
-	for _, c := range classes {
-		if errors.Is(err, c.target) {
-			return c.kind, c.code
-		}
-	}
-	return "other", ExitFailure
+	return kind, ExitFailure
 }
 
-// message is err as the user reads it. An interrupted run (Ctrl-C) says
-// "interrupted" where the operations it stopped say "context canceled".
-func message(kind string, err error) string {
-	msg := err.Error()
-	if kind != "interrupted" {
-		return msg
-	}
-	msg = strings.ReplaceAll(msg, context.Canceled.Error(), "interrupted")
-	if !strings.Contains(msg, "interrupted") {
-		msg = "interrupted: " + msg
-	}
-	return msg
-}
+// message is err as the user reads it (errkind.Message).
+func message(kind string, err error) string { return errkind.Message(kind, err) }

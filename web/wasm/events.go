@@ -4,11 +4,11 @@ package main
 
 import (
 	"context"
-	"errors"
 	"syscall/js"
 	"time"
 
 	"github.com/ferry-dev/ferry"
+	"github.com/ferry-dev/ferry/internal/errkind"
 )
 
 // progressEvery is the least time between two progress events to the page
@@ -100,41 +100,6 @@ func (e *events) finish(ctx context.Context, err error) {
 	if err == nil {
 		return
 	}
-	kind := errorKind(err)
-	if ctx.Err() != nil {
-		kind = "interrupted"
-	}
-	e.emit("error", map[string]any{"message": "ferry: " + err.Error(), "kind": kind})
-}
-
-// kinds are the `kind` values of the command's JSON error events
-// (internal/cli/exitcode.go), first match wins.
-var kinds = []struct {
-	target error
-	kind   string
-}{
-	{ferry.ErrSourceChanged, "source_changed"},
-	{ferry.ErrIntegrity, "integrity"},
-	{ferry.ErrDeclined, "declined"},
-	{ferry.ErrExists, "exists"},
-	{ferry.ErrWrongCode, "wrong_code"},
-	{ferry.ErrTampered, "tampered"},
-	{ferry.ErrBadCode, "bad_code"},
-	{ferry.ErrNoSuchCode, "no_such_code"},
-	{ferry.ErrCodeInUse, "code_in_use"},
-	{ferry.ErrUnreachable, "unreachable"},
-	{ferry.ErrNoRoute, "no_route"},
-	{ferry.ErrPeerGone, "peer_left"},
-	{ferry.ErrPeerLost, "peer_lost"},
-	{ferry.ErrUnsafeName, "unsafe_name"},
-	{ferry.ErrLimit, "server_limit"},
-}
-
-func errorKind(err error) string {
-	for _, k := range kinds {
-		if errors.Is(err, k.target) {
-			return k.kind
-		}
-	}
-	return "error"
+	kind := errkind.Of(ctx, err)
+	e.emit("error", map[string]any{"message": "ferry: " + errkind.Message(kind, err), "kind": kind})
 }

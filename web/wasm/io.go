@@ -22,7 +22,7 @@ func openEntryFunc(fn js.Value) func(string, int64) (ferry.EntryWriter, error) {
 		if fn.Type() != js.TypeFunction {
 			return nil, errors.New("the page takes no files")
 		}
-		w, err := awaitResult(fn.Invoke(path, size))
+		w, err := callPage(func() js.Value { return fn.Invoke(path, size) })
 		if err != nil {
 			return nil, fmt.Errorf("the page could not open it: %w", err)
 		}
@@ -38,7 +38,7 @@ func openEntryFunc(fn js.Value) func(string, int64) (ferry.EntryWriter, error) {
 func (e *jsEntry) Write(p []byte) (int, error) {
 	u8 := js.Global().Get("Uint8Array").New(len(p))
 	js.CopyBytesToJS(u8, p)
-	if err := await(e.w.Call("write", u8)); err != nil {
+	if _, err := callPage(func() js.Value { return e.w.Call("write", u8) }); err != nil {
 		return 0, fmt.Errorf("the page could not store the data: %w", err)
 	}
 	return len(p), nil
@@ -47,14 +47,18 @@ func (e *jsEntry) Write(p []byte) (int, error) {
 // Close tells the page that the file was verified, and waits for it to be
 // in place.
 func (e *jsEntry) Close() error {
-	if err := await(e.w.Call("close")); err != nil {
+	if _, err := callPage(func() js.Value { return e.w.Call("close") }); err != nil {
 		return fmt.Errorf("the page could not finish the file: %w", err)
 	}
 	return nil
 }
 
-// Abort tells the page that the file failed.
-func (e *jsEntry) Abort(reason error) { e.w.Call("abort", reason.Error()) }
+// Abort tells the page that the file failed, and waits for the Promise
+// abort may return (the page removing what it wrote), so that the page has
+// cleaned up before the failure is reported.
+func (e *jsEntry) Abort(reason error) {
+	_, _ = callPage(func() js.Value { return e.w.Call("abort", reason.Error()) })
+}
 
 // acceptFunc is ReceiveConfig.Accept through the page's accept function:
 // it gets the offer and returns a Promise, whose rejection declines the
@@ -64,7 +68,10 @@ func acceptFunc(fn js.Value) func(context.Context, ferry.Manifest) error {
 		return nil
 	}
 	return func(ctx context.Context, m ferry.Manifest) error {
-		if err := await(fn.Invoke(offerObject(m))); err != nil {
+		if _, err := callPage(func() js.Value { return fn.Invoke(offerObject(m)) }); err != nil {
+			if errors.Is(err, ferry.ErrExists) || errors.Is(err, ferry.ErrNoSpace) {
+				return err // files in the way, or too much to hold: as the command says
+			}
 			// As the command's prompt answered no: the sender reads "the
 			// receiver declined".
 			return ferry.Decline(err.Error(), "")
@@ -81,14 +88,21 @@ func (w *textWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// await waits for v if it is a Promise (a thenable); its rejection is the
-// error. It must not run on a JavaScript callback's goroutine.
-func await(v js.Value) error {
-	if v.Type() != js.TypeObject || v.Get("then").Type() != js.TypeFunction {
-		return nil
-	}
-	_, err := awaitValue(v)
-	return err
+// callPage runs call, a call into the page's code, and waits for the
+// Promise it may return (a thenable): its rejection, or a synchronous
+// throw, is the error (jsError), never a panic that would end the client.
+// It must not run on a JavaScript callback's goroutine.
+func callPage(call func() js.Value) (v js.Value, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			je, ok := p.(js.Error)
+			if !ok {
+				panic(p)
+			}
+			v, err = js.Undefined(), jsError(je.Value)
+		}
+	}()
+	return awaitResult(call())
 }
 
 // readChunk is how much of a File one read asks the browser for.
@@ -233,10 +247,37 @@ func awaitValue(p js.Value) (js.Value, error) {
 }
 
 // jsError is a Promise's rejection reason as an error: an Error's message,
-// else the value as a string.
+// else the value as a string. The error's name gives its class (pageError).
 func jsError(v js.Value) error {
 	if v.Type() == js.TypeObject && v.Get("message").Type() == js.TypeString {
-		return errors.New(v.Get("message").String())
+		name := ""
+		if n := v.Get("name"); n.Type() == js.TypeString {
+			name = n.String()
+		}
+		return &pageError{name: name, msg: v.Get("message").String()}
 	}
 	return errors.New(js.Global().Get("String").Invoke(v).String())
+}
+
+// pageError is an Error from the page, classed by its name as the command
+// classes its own: the browser's QuotaExceededError (storage refused, or
+// more than the page holds in memory) is [ferry.ErrNoSpace]; the page's
+// ExistsError (a file in the way in the chosen folder) is [ferry.ErrExists].
+type pageError struct{ name, msg string }
+
+func (e *pageError) Error() string {
+	if s := e.Unwrap(); s != nil {
+		return s.Error() + ": " + e.msg
+	}
+	return e.msg
+}
+
+func (e *pageError) Unwrap() error {
+	switch e.name {
+	case "QuotaExceededError":
+		return ferry.ErrNoSpace
+	case "ExistsError":
+		return ferry.ErrExists
+	}
+	return nil
 }
