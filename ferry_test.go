@@ -287,8 +287,8 @@ func TestDeclinedOffer(t *testing.T) {
 	if !errors.Is(err, ferry.ErrDeclined) {
 		t.Fatalf("receive: %v; want ErrDeclined", err)
 	}
-	if err := <-sent; !errors.Is(err, ferry.ErrDeclined) {
-		t.Fatalf("send: %v; want ErrDeclined", err)
+	if err := <-sent; !errors.Is(err, ferry.ErrDeclined) || strings.Count(err.Error(), "declined") != 1 {
+		t.Fatalf("send: %v; want ErrDeclined, said once", err)
 	}
 	if !slices.Equal(offered, []string{"secret.bin"}) {
 		t.Errorf("Accept saw %v, want [secret.bin]", offered)

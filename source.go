@@ -24,7 +24,11 @@ type Skipped = transfer.Skipped
 func Files(paths ...string) (*FileSource, error) { return transfer.NewFileSource(paths...) }
 
 // Reader sends what r holds, to its end, as one file named name, its size
-// unknown in advance (a pipe, standard input).
+// unknown in advance (a pipe, standard input). Only io.EOF ends it: any
+// other error of r, io.ErrUnexpectedEOF included (a download cut short),
+// fails Send. When Send's ctx ends, or the receiver leaves, while a Read of
+// r blocks, Send returns at once; that Read is left to return on its own,
+// and r is not read again.
 func Reader(name string, r io.Reader) (Source, error) { return transfer.NewReaderSource(name, r) }
 
 // Text sends a message that the receiver gets through

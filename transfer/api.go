@@ -62,7 +62,11 @@ type Manifest struct {
 // Source supplies the files that Send streams.
 type Source interface {
 	Manifest() Manifest
-	// Open returns a reader for entry i positioned at its start.
+	// Open returns a reader for entry i positioned at its start. Only
+	// io.EOF ends it; any other error fails the transfer. The reader of an
+	// entry of unknown size (a stream) may block in Read: Send stops
+	// when ctx ends or the receiver leaves all the same, and closes it once
+	// that Read returns.
 	Open(ctx context.Context, i int) (io.ReadCloser, error)
 }
 

@@ -58,6 +58,9 @@ func peerMessage(err error) (errKind, string) {
 			if errors.As(err, &tp) {
 				return ks.kind, tp.peer
 			}
+			if msg == ks.err.Error() {
+				return ks.kind, "" // the bare sentinel: its words are all there is
+			}
 			msg, ok := strings.CutPrefix(msg, ks.err.Error()+": ")
 			if !ok {
 				msg = strings.TrimPrefix(msg, ks.err.Error()+" ")
@@ -107,7 +110,11 @@ func (e *remoteError) Error() string {
 		return ErrDeclined.Error() + ": " + escapeText(e.msg)
 	}
 	s := "the " + e.peer + " reported: " + escapeText(e.msg)
-	if se := e.kind.sentinel(); se != nil {
+	se := e.kind.sentinel()
+	switch {
+	case se != nil && e.msg == "":
+		return se.Error() + " (the " + e.peer + " reported)"
+	case se != nil:
 		return se.Error() + ": " + s
 	}
 	return s

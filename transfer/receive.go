@@ -24,7 +24,8 @@ import (
 //
 // On error, Receive tells the sender why (when the connection still works),
 // then closes conn; on success the caller closes conn. When ctx is done,
-// Receive closes conn and returns an error wrapping ctx.Err().
+// Receive closes conn (Abort, when conn has it) and returns an error
+// wrapping ctx.Err().
 func Receive(ctx context.Context, conn io.ReadWriteCloser, opts ReceiveOptions) (Result, error) {
 	start := time.Now()
 	r := &receiver{conn: conn, opts: opts, made: map[string]bool{}}
@@ -33,7 +34,7 @@ func Receive(ctx context.Context, conn io.ReadWriteCloser, opts ReceiveOptions) 
 		err = r.openDir()
 	}
 	if err == nil {
-		stop := context.AfterFunc(ctx, func() { conn.Close() })
+		stop := context.AfterFunc(ctx, func() { closeOnCancel(conn) })
 		err = r.run(ctx)
 		stop()
 		r.dz.close()

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"hash"
 	"io"
+	"slices"
 	"time"
 )
 
@@ -17,14 +18,15 @@ import (
 //
 // On error, Send tells the receiver why (when the connection still works),
 // then closes conn so that nothing stays blocked on it; on success the caller
-// closes conn. When ctx is done, Send closes conn and returns an error wrapping
+// closes conn. When ctx is done, Send closes conn (Abort, when conn has it:
+// nothing written needs delivering) and returns an error wrapping
 // ctx.Err().
 func Send(ctx context.Context, conn io.ReadWriteCloser, src Source, opts SendOptions) (Result, error) {
 	start := time.Now()
 	s := &sender{conn: conn, src: src, progress: opts.Progress, software: opts.Software}
 	err := s.prepare(opts)
 	if err == nil {
-		stop := context.AfterFunc(ctx, func() { conn.Close() })
+		stop := context.AfterFunc(ctx, func() { closeOnCancel(conn) })
 		err = s.run(ctx)
 		stop()
 	}
@@ -295,7 +297,7 @@ func (s *sender) fail(ctx context.Context, err error) error {
 	if errors.As(err, &re) && s.current < 0 {
 		where = "" // the receiver's answer to the offer says it all
 	}
-	if errors.Is(err, ErrPeerClosed) && s.current >= 0 && s.current < len(s.m.Entries) && ctx.Err() == nil {
+	if errors.Is(err, ErrPeerClosed) && s.current >= 0 && s.current < len(s.m.Entries) && s.m.Entries[s.current].Size >= 0 && ctx.Err() == nil {
 		where += "; the receiver keeps what arrived: send again (with any code) into the same place to resume"
 	}
 	return fmt.Errorf("send: %w%s", err, where)
@@ -311,8 +313,12 @@ func (s *sender) where() string {
 	case s.current >= len(s.m.Entries):
 		return fmt.Sprintf(" (all files sent; %d of %d confirmed by the receiver)", s.files, countFiles(s.m))
 	}
-	return fmt.Sprintf(" (while sending %s; %d of %d files confirmed, %s of %s sent)",
-		quoteName(s.m.Entries[s.current].Path), s.files, countFiles(s.m), HumanBytes(s.resumed+s.sent), HumanBytes(s.m.TotalBytes))
+	of := " of " + HumanBytes(s.m.TotalBytes)
+	if slices.ContainsFunc(s.m.Entries, func(e Entry) bool { return e.Size < 0 }) {
+		of = "" // a stream's size is not known: TotalBytes leaves it out
+	}
+	return fmt.Sprintf(" (while sending %s; %d of %d files confirmed, %s%s sent)",
+		quoteName(s.m.Entries[s.current].Path), s.files, countFiles(s.m), HumanBytes(s.resumed+s.sent), of)
 }
 
 func countFiles(m Manifest) int {

@@ -23,6 +23,9 @@ func (s *sender) sendFile(ctx context.Context, i int) error {
 	if err != nil {
 		return err
 	}
+	if e.Size < 0 {
+		rc = newStallReader(ctx, s.ib.exited, rc) // a stream may block in Read: ctx and the receiver must still stop Send
+	}
 	defer func() { rc.Close() }()
 
 	begin := indexOffset{index: uint32(i), offset: uint64(off)}
@@ -143,7 +146,7 @@ func (s *sender) readSlice(rc io.Reader, i int, off int64) (n int, eof bool, err
 	}
 	sl := s.take()
 	data := sl.payload(want)
-	n, rerr := io.ReadFull(rc, data)
+	n, eof, rerr := readFull(rc, data)
 	if n > 0 {
 		s.free = s.free[:len(s.free)-1]
 		s.hash.Write(data[:n])
@@ -151,13 +154,16 @@ func (s *sender) readSlice(rc io.Reader, i int, off int64) (n int, eof bool, err
 			return 0, false, err
 		}
 	}
-	switch {
-	case errors.Is(rerr, io.EOF) || errors.Is(rerr, io.ErrUnexpectedEOF):
-		return n, true, nil
-	case rerr != nil:
+	if errors.Is(rerr, errReceiverGone) {
+		if err := s.drainAcks(); err != nil {
+			return n, false, err // why the receiver stopped: the inbox has exited
+		}
+		return n, false, fmt.Errorf("%w: the receiver stopped answering", ErrPeerClosed)
+	}
+	if rerr != nil {
 		return n, false, fmt.Errorf("cannot read %s: %w", quoteName(e.Path), rerr)
 	}
-	return n, false, nil
+	return n, eof, nil
 }
 
 // prefixMatches hashes the first h.offset bytes of rc into s.hash and reports
