@@ -74,12 +74,7 @@ func TestBrowserCancelMidFile(t *testing.T) {
 func TestBrowserMemoryLimit(t *testing.T) {
 	ctx := newBrowser(t)
 	server := startRendezvous(t)
-	_, err := chromedp.Call(ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{
-		Source: `Object.defineProperty(window, 'isSecureContext', {value: false});`,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	pretendInsecure(t, ctx)
 	ctx, cancel := context.WithTimeout(ctx, browserTimeout)
 	defer cancel()
 
@@ -95,7 +90,7 @@ func TestBrowserMemoryLimit(t *testing.T) {
 	if err := chromedp.Do(ctx, chromedp.Click(chromedp.ID("receive"))); err != nil {
 		t.Fatal(err)
 	}
-	_, err = chromedp.Run(ctx, chromedp.Poll[bool](
+	_, err := chromedp.Run(ctx, chromedp.Poll[bool](
 		`!document.getElementById('accept-box').hidden || !document.getElementById('error').hidden`,
 		chromedp.WithPollingInterval(50*time.Millisecond)))
 	if err != nil {
@@ -138,12 +133,7 @@ func TestBrowserMemoryLimit(t *testing.T) {
 func TestBrowserMemoryFreedForNextReceive(t *testing.T) {
 	ctx := newBrowser(t)
 	server := startRendezvous(t)
-	_, err := chromedp.Call(ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{
-		Source: `Object.defineProperty(window, 'isSecureContext', {value: false});`,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	pretendInsecure(t, ctx)
 	ctx, cancel := context.WithTimeout(ctx, browserTimeout)
 	defer cancel()
 	// The page's CSP lets it fetch nothing but its origin (blob: URLs
@@ -165,7 +155,7 @@ func TestBrowserMemoryFreedForNextReceive(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	loads := `fetch(` + strconvQuote(held) + `).then(() => true, () => false)`
+	loads := `fetch(` + jsString(held) + `).then(() => true, () => false)`
 	if ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](loads, chromedp.EvalAwaitPromise)); err != nil || !ok {
 		t.Fatalf("the first file's Save link does not load (%v)", err)
 	}
@@ -188,4 +178,19 @@ func TestBrowserMemoryFreedForNextReceive(t *testing.T) {
 	s2.wait(transferTimeout)
 }
 
-func strconvQuote(s string) string { b, _ := json.Marshal(s); return string(b) }
+// jsString is s as a JavaScript string literal.
+func jsString(s string) string { b, _ := json.Marshal(s); return string(b) }
+
+// pretendInsecure makes the pages ctx opens report no secure context, as
+// http://LAN-ADDRESS is on a phone: no Service Worker, no file picker, so the
+// page keeps what it receives in memory and offers Save links. The tests'
+// loopback address is a secure context otherwise.
+func pretendInsecure(t *testing.T, ctx context.Context) {
+	t.Helper()
+	_, err := chromedp.Call(ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{
+		Source: `Object.defineProperty(window, 'isSecureContext', {value: false});`,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -93,10 +94,7 @@ func TestBrowserFolderKeepsExisting(t *testing.T) {
 	ctx := newBrowser(t)
 	useFolderPicker(t, ctx)
 	server := startRendezvous(t)
-	root := filepath.Join(t.TempDir(), "tree")
-	if err := os.MkdirAll(root, 0o755); err != nil {
-		t.Fatal(err)
-	}
+	root := treeDir(t)
 	for _, name := range []string{"a.bin", "b.bin", "c.bin"} {
 		randomFile(t, root, name, 64<<10)
 	}
@@ -132,10 +130,7 @@ func TestBrowserFolderSenderLeaves(t *testing.T) {
 	ctx := newBrowser(t)
 	useFolderPicker(t, ctx)
 	server := startRendezvous(t)
-	root := filepath.Join(t.TempDir(), "tree")
-	if err := os.MkdirAll(root, 0o755); err != nil {
-		t.Fatal(err)
-	}
+	root := treeDir(t)
 	const first = 256 << 10
 	randomFile(t, root, "a.bin", first)
 	randomFile(t, root, "big.bin", 64<<20)
@@ -146,7 +141,7 @@ func TestBrowserFolderSenderLeaves(t *testing.T) {
 	openApp(t, ctx, server, code)
 	receiveInPage(t, ctx)
 	_, err := chromedp.Run(ctx, chromedp.Poll[bool](
-		`document.getElementById('bar').value > `+itoa(first+(2<<20))+` || !document.getElementById('error').hidden`,
+		`document.getElementById('bar').value > `+strconv.Itoa(first+(2<<20))+` || !document.getElementById('error').hidden`,
 		chromedp.WithPollingInterval(20*time.Millisecond)))
 	if err != nil {
 		t.Fatalf("waiting for big.bin to be under way: %v", err)
@@ -180,10 +175,7 @@ func TestBrowserFolderStorageRefused(t *testing.T) {
 	ctx := newBrowser(t)
 	useFolderPicker(t, ctx)
 	server := startRendezvous(t)
-	root := filepath.Join(t.TempDir(), "tree")
-	if err := os.MkdirAll(root, 0o755); err != nil {
-		t.Fatal(err)
-	}
+	root := treeDir(t)
 	randomFile(t, root, "a.bin", 8<<20)
 	randomFile(t, root, "b.bin", 1024)
 	const code = "54-apple-river"
@@ -211,4 +203,12 @@ func TestBrowserFolderStorageRefused(t *testing.T) {
 	}
 }
 
-func itoa(n int) string { b, _ := json.Marshal(n); return string(b) }
+// treeDir makes an empty folder named tree to send.
+func treeDir(t *testing.T) string {
+	t.Helper()
+	root := filepath.Join(t.TempDir(), "tree")
+	if err := os.Mkdir(root, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return root
+}

@@ -354,14 +354,9 @@ func TestBrowserReceivesFromEmbeddedServer(t *testing.T) {
 	// On a phone, http://LAN-ADDRESS is no secure context: no Service
 	// Worker, no file picker, so the page keeps the file in memory and
 	// offers a Save link. This address is loopback (secure): say it is not.
-	_, err := chromedp.Call(ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{
-		Source: `Object.defineProperty(window, 'isSecureContext', {value: false});`,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	pretendInsecure(t, ctx)
 	progress := chromedp.Events(ctx, browser.DownloadProgress)
-	err = chromedp.Do(ctx, chromedp.Navigate(pageAt), chromedp.WaitVisible(chromedp.CSS(`body[data-ready="1"]`)))
+	err := chromedp.Do(ctx, chromedp.Navigate(pageAt), chromedp.WaitVisible(chromedp.CSS(`body[data-ready="1"]`)))
 	if err != nil {
 		t.Fatalf("opening %s: %v", pageAt, err)
 	}
