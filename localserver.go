@@ -28,6 +28,12 @@ type ServerConfig struct {
 	NoAnnounce bool
 	// Logger receives the server's log; nil discards it.
 	Logger *slog.Logger
+	// CodesPerMinute bounds the codes one address may take per minute (each
+	// Send holds one), JoinsPerMinute the codes it may join (each Receive);
+	// 0 is ferry-rendezvous's default for each, 30. Every peer in this
+	// process reaches the server from the same address: a program that runs
+	// more transfers a minute through one server raises them.
+	CodesPerMinute, JoinsPerMinute int
 }
 
 // DiscoverTimeout is how long a receiver without a server listens for

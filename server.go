@@ -51,7 +51,12 @@ func StartServer(ctx context.Context, cfg ServerConfig) (*LocalServer, error) {
 	}
 	// Numbers 1–999: two senders on one LAN rarely draw the same one (a
 	// receiver asks every sender it finds there for its number).
-	rz := rendezvousserver.New(logger, rendezvousserver.Config{MinSlotSpace: localSlotSpace, WebApp: true})
+	rz := rendezvousserver.New(logger, rendezvousserver.Config{
+		MinSlotSpace:        localSlotSpace,
+		WebApp:              true,
+		SlotsPerIPPerMinute: cfg.CodesPerMinute,
+		JoinsPerIPPerMinute: cfg.JoinsPerMinute,
+	})
 	limits := rendezvousserver.DefaultHTTPLimits()
 	lln, err := rz.LimitListener(ln, "public", limits)
 	if err != nil {
