@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
 	"time"
 
 	"github.com/ferry-dev/ferry/rendezvous"
@@ -15,9 +14,10 @@ import (
 // Config.Server, Receive looks for the sender on the local network.
 type ReceiveConfig struct {
 	Config
-	// Dir is the directory the files are written into, created if missing;
-	// "" is the current directory. Names the sender offers are checked: none
-	// can reach outside Dir.
+	// Dir is the directory the files are written into, created if missing
+	// (and removed again, with the parents created for it, when Receive
+	// fails and nothing was kept there); "" is the current directory. Names
+	// the sender offers are checked: none can reach outside Dir.
 	Dir string
 	// Overwrite replaces files that exist in Dir; without it an offer that
 	// would replace one fails with [ErrExists] before anything is written.
@@ -54,7 +54,7 @@ type ReceiveConfig struct {
 // files it accepts. It returns once every file arrived and was verified
 // (SHA-256); a file that fails verification is never kept under its name.
 // An error wraps one of the package's sentinel errors where one fits.
-func Receive(ctx context.Context, cfg ReceiveConfig) (Result, error) {
+func Receive(ctx context.Context, cfg ReceiveConfig) (res Result, err error) {
 	if _, err := rendezvous.ParseCode(cfg.Code); err != nil {
 		return Result{}, err // before anything is created or dialed
 	}
@@ -82,16 +82,22 @@ func Receive(ctx context.Context, cfg ReceiveConfig) (Result, error) {
 		if opts.Dir == "" {
 			opts.Dir = "."
 		}
-		if err := os.MkdirAll(opts.Dir, 0o755); err != nil {
-			return Result{}, fmt.Errorf("output directory: %w", err)
+		undo, merr := makeOutDir(opts.Dir)
+		if merr != nil {
+			return Result{}, fmt.Errorf("output directory: %w", merr)
 		}
+		defer func() {
+			if err != nil {
+				undo()
+			}
+		}()
 	}
 	link, err := connect(ctx, ConnectConfig{Config: cfg.Config, Side: Receiver, Wait: cfg.Wait}, nil)
 	if err != nil {
 		return Result{}, err
 	}
 	defer link.Close()
-	res, err := transfer.Receive(ctx, link.pl, opts)
+	res, err = transfer.Receive(ctx, link.pl, opts)
 	if err != nil {
 		if transfer.FromPeer(err) {
 			link.abort() // the sender gave up
