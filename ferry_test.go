@@ -104,7 +104,15 @@ func testContext(t *testing.T) context.Context {
 // startServer runs a rendezvous server in the test, on loopback.
 func startServer(t *testing.T) *ferry.LocalServer {
 	t.Helper()
-	srv, err := ferry.StartServer(testContext(t), ferry.ServerConfig{Listen: "127.0.0.1:0"})
+	return startServerWith(t, ferry.ServerConfig{})
+}
+
+// startServerWith runs a rendezvous server configured by cfg in the test,
+// on loopback.
+func startServerWith(t *testing.T, cfg ferry.ServerConfig) *ferry.LocalServer {
+	t.Helper()
+	cfg.Listen = "127.0.0.1:0"
+	srv, err := ferry.StartServer(testContext(t), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -18,17 +18,7 @@ import (
 // server refuses it.
 func TestServerLimitsForBatches(t *testing.T) {
 	ctx := testContext(t)
-	start := func(cfg ferry.ServerConfig) *ferry.LocalServer {
-		cfg.Listen, cfg.NoAnnounce = "127.0.0.1:0", true
-		srv, err := ferry.StartServer(ctx, cfg)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { _ = srv.Close() })
-		return srv
-	}
-
-	def := start(ferry.ServerConfig{})
+	def := startServer(t)
 	var err error
 	for i := 0; i <= 30 && err == nil; i++ {
 		err = allocate(ctx, def.LocalURL())
@@ -38,7 +28,7 @@ func TestServerLimitsForBatches(t *testing.T) {
 	}
 
 	const transfers = 36
-	srv := start(ferry.ServerConfig{CodesPerMinute: transfers, JoinsPerMinute: transfers})
+	srv := startServerWith(t, ferry.ServerConfig{CodesPerMinute: transfers, JoinsPerMinute: transfers})
 	for i := range transfers {
 		msg := fmt.Appendf(nil, "transfer %d", i)
 		src, err := ferry.Text(msg)

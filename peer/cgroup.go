@@ -23,11 +23,6 @@ func cgroupRoom(procCgroup, fsRoot string) int64 {
 	}
 	defer f.Close()
 	var room int64
-	take := func(r int64) {
-		if r > 0 && (room == 0 || r < room) {
-			room = r
-		}
-	}
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
 		// hierarchy-ID:controllers:path, e.g. "0::/user.slice" (v2) or
@@ -38,9 +33,9 @@ func cgroupRoom(procCgroup, fsRoot string) int64 {
 		}
 		switch {
 		case parts[0] == "0" && parts[1] == "":
-			take(cgroupLevels(path.Join(fsRoot), parts[2], "memory.max", "memory.current"))
+			room = leastRoom(room, cgroupLevels(fsRoot, parts[2], "memory.max", "memory.current"))
 		case hasController(parts[1], "memory"):
-			take(cgroupLevels(path.Join(fsRoot, "memory"), parts[2], "memory.limit_in_bytes", "memory.usage_in_bytes"))
+			room = leastRoom(room, cgroupLevels(path.Join(fsRoot, "memory"), parts[2], "memory.limit_in_bytes", "memory.usage_in_bytes"))
 		}
 	}
 	return room
@@ -53,10 +48,7 @@ func cgroupLevels(mount, cgroup, limitFile, usageFile string) int64 {
 	var room int64
 	for dir := path.Clean("/" + cgroup); ; dir = path.Dir(dir) {
 		if limit := readCgroupValue(path.Join(mount, dir, limitFile)); limit > 0 {
-			r := max(1, limit-readCgroupValue(path.Join(mount, dir, usageFile)))
-			if room == 0 || r < room {
-				room = r
-			}
+			room = leastRoom(room, max(1, limit-readCgroupValue(path.Join(mount, dir, usageFile))))
 		}
 		if dir == "/" {
 			return room
@@ -81,6 +73,14 @@ func readCgroupValue(file string) int64 {
 		return 0
 	}
 	return v
+}
+
+// leastRoom is the lesser of two rooms, 0 standing for none known.
+func leastRoom(a, b int64) int64 {
+	if a == 0 || (b > 0 && b < a) {
+		return b
+	}
+	return a
 }
 
 func hasController(list, name string) bool {
